@@ -1,0 +1,33 @@
+# Casework: the two commands of the quick start, and the rest of the developer loop.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-postgres lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: SQLite database in instance/, demo data, the app on http://127.0.0.1:5000
+demo: $(STAMP)
+	$(BIN)/casework db upgrade
+	$(BIN)/casework demo seed --if-empty
+	$(BIN)/casework run --host 127.0.0.1 --port 5000
+
+## test: the whole suite (SQLite unless CASEWORK_TEST_DATABASE_URL names PostgreSQL)
+test: $(STAMP)
+	$(BIN)/pytest -n 2
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache

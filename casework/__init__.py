@@ -1,0 +1,74 @@
+"""Casework: incident and grievance case management for responsible mineral supply chains."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from casework.config import load_settings
+from casework.extensions import babel, csrf, db, login_manager, mail, migrate
+
+log = logging.getLogger(__name__)
+
+
+def _template_folder() -> str:
+    """Templates live in ``templates/`` at the project root; a wheel ships them inside the
+    package as ``casework/templates`` (see pyproject.toml)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "base.html").exists():
+            return str(candidate)
+    raise RuntimeError("Casework's templates are missing; reinstall the package.")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, template_folder=_template_folder(), instance_relative_config=True)
+    app.config.update(load_settings(app.instance_path))
+    if config:
+        app.config.update(config)
+    if "SQLALCHEMY_DATABASE_URI" in (config or {}):
+        from casework.config import normalise_database_url
+
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+            app.config["SQLALCHEMY_DATABASE_URI"]
+        )
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    mail.init_app(app)
+
+    from casework.i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
+
+    from casework import models  # noqa: F401  (the whole schema, for Alembic and relationships)
+    from casework.api.views import bp as api_bp
+    from casework.auth.views import bp as auth_bp
+    from casework.cases.views import bp as cases_bp
+    from casework.intake.views import bp as intake_bp
+    from casework.security import install_security
+    from casework.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(cases_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(intake_bp)
+    install_security(app)
+
+    from casework.sqlite import enable_sqlite_pragmas
+
+    with app.app_context():
+        enable_sqlite_pragmas(db.engine)
+    return app

@@ -1,0 +1,148 @@
+"""The JSON read API: the same permissions as the UI, phone numbers never included."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from casework.api.errors import problem
+from casework.cases.models import CATEGORIES, Case
+from casework.cases.operations import events_of
+from casework.cases.permissions import can_view, sees_full_case
+from casework.cases.queries import CaseFilters, page_of_cases
+from casework.extensions import db
+from casework.messages.models import Message
+from workflows import STATES
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    return problem(exc.code or 500, exc.name, exc.description or "")
+
+
+def _iso(dt):
+    return dt.isoformat() if dt else None
+
+
+def case_summary(case: Case, *, full: bool) -> dict:
+    data = {
+        "reference": case.reference,
+        "status": case.status,
+        "category": case.category,
+        "level": case.level,
+        "site": case.site.code if case.site else None,
+        "reported_dt": _iso(case.reported_dt),
+        "url": url_for("api.case_detail", reference=case.reference, _external=False),
+    }
+    if not full:  # viewers: the published, redacted summary only
+        data["summary"] = case.public_summary
+        return data
+    data.update(
+        {
+            "title": case.title,
+            "description": case.description,
+            "language": case.language,
+            "channel": case.channel,
+            "location": case.location_text,
+            "assignee": case.assignee.email if case.assignee else None,
+            "committee": case.committee.name if case.committee else None,
+            "due_dt": _iso(case.due_dt),
+            "resolution": case.resolution,
+            "is_published": case.is_published,
+            "reporter": case.reporter.phone_masked if case.reporter else None,
+            "version": case.version,
+        }
+    )
+    return data
+
+
+def _filters() -> CaseFilters:
+    args = request.args
+    status, category = args.get("status"), args.get("category")
+    if status and status not in STATES:
+        raise ValueError(f"status must be one of: {', '.join(STATES)}")
+    if category and category not in CATEGORIES:
+        raise ValueError(f"category must be one of: {', '.join(CATEGORIES)}")
+    level = args.get("level")
+    if level and level not in {"1", "2", "3"}:
+        raise ValueError("level must be 1, 2 or 3")
+    assignee = args.get("assignee")
+    if assignee and assignee not in {"me", "none"} and not assignee.isdigit():
+        raise ValueError("assignee must be a user id, 'me' or 'none'")
+    return CaseFilters(
+        status=status or None,
+        level=int(level) if level else None,
+        category=category or None,
+        site=args.get("site") or None,
+        assignee=assignee or None,
+        q=args.get("q") or None,
+    )
+
+
+@bp.get("/cases")
+def cases():
+    try:
+        filters = _filters()
+        limit = min(
+            request.args.get("limit", current_app.config["CASEWORK_API_PAGE_SIZE"], type=int), 200
+        )
+        if limit < 1:
+            raise ValueError("limit must be between 1 and 200")
+        items, next_cursor = page_of_cases(
+            current_user, filters, cursor=request.args.get("cursor"), limit=limit
+        )
+    except ValueError as exc:
+        return problem(
+            400,
+            "Bad request",
+            str(exc)
+            if "cursor" not in str(exc)
+            else "The cursor is not valid; start again without one.",
+        )
+    return {
+        "items": [case_summary(c, full=sees_full_case(current_user, c)) for c in items],
+        "next": next_cursor,
+    }
+
+
+@bp.get("/cases/<reference>")
+def case_detail(reference: str):
+    case = db.session.scalar(select(Case).where(Case.reference == reference.upper()))
+    if case is None:
+        return problem(404, "Not found", "No case has that reference.")
+    if not can_view(current_user, case):
+        return problem(403, "Forbidden", "You may not read this case.")
+    full = sees_full_case(current_user, case)
+    data = case_summary(case, full=full)
+    if full:
+        data["events"] = [
+            {
+                "seq": e.seq,
+                "kind": e.kind,
+                "at": _iso(e.created_dt),
+                "actor": e.actor.email if e.actor else None,
+                "data": e.data,
+            }
+            for e in events_of(case)
+            if e.kind != "phone_revealed" or current_user.role == "supervisor"
+        ]
+        data["messages"] = [
+            {
+                "direction": m.direction,
+                "channel": m.channel,
+                "body": m.body,
+                "language": m.language,
+                "status": m.status,
+                "at": _iso(m.created_dt),
+                "media": m.media,
+                "is_flagged": m.is_flagged,
+            }
+            for m in db.session.scalars(
+                select(Message).where(Message.case_id == case.id).order_by(Message.id)
+            )
+        ]
+    return data

@@ -1,0 +1,215 @@
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casework import clock
+from casework.extensions import db
+from casework.types import UTCDateTime
+from workflows import RESOLUTIONS, STATES
+
+# Annex II categories and local risks: code -> (meaning, default level). See DOMAIN.md.
+CATEGORIES: dict[str, tuple[str, int]] = {
+    "SA-TOR": ("Torture, cruel or inhuman treatment", 1),
+    "SA-FL": ("Forced labour", 1),
+    "SA-WFCL": ("Worst forms of child labour", 1),
+    "SA-SGBV": ("Sexual violence, gross abuses", 1),
+    "SA-WAR": ("War crimes", 1),
+    "NSAG": ("Non-state armed group presence, control or taxation", 1),
+    "SEC": ("Security forces: illegal taxation, mining, abuse", 1),
+    "BRB": ("Bribery, tag fraud, fraudulent origin, smuggling", 2),
+    "AML": ("Money laundering", 2),
+    "TAX": ("Undeclared taxes, fees, royalties", 2),
+    "CHL": ("Children at sites (worst forms not confirmed)", 2),
+    "OHS": ("Accidents, unsafe conditions", 2),
+    "ENV": ("Environment", 3),
+    "LAND": ("Land conflict", 3),
+    "TRC": ("Traceability and record-keeping errors", 3),
+}
+# Categories whose cases only the assignee, supervisors and admins may open.
+RESTRICTED_CATEGORIES = frozenset({"SA-SGBV"})
+CHANNELS = ("sms", "whatsapp", "web", "phone", "field", "email")
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference(prefix: str = "CW") -> str:
+    """``CW-7K3Q-92MX``: 40 random bits in Crockford base32, easy to read out on a phone."""
+    chars = "".join(secrets.choice(CROCKFORD) for _ in range(8))
+    return f"{prefix}-{chars[:4]}-{chars[4:]}"
+
+
+def _in(values) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(STATES)})", name="status"),
+        CheckConstraint("level IS NULL OR level IN (1, 2, 3)", name="level"),
+        CheckConstraint(f"category IS NULL OR category IN ({_in(CATEGORIES)})", name="category"),
+        CheckConstraint(
+            f"resolution IS NULL OR resolution IN ({_in(RESOLUTIONS)})", name="resolution"
+        ),
+        CheckConstraint("(status = 'closed') = (resolution IS NOT NULL)", name="closed_resolution"),
+        CheckConstraint(f"channel IN ({_in(CHANNELS)})", name="channel"),
+        Index("ix_cases_status_due", "status", "due_dt"),
+        Index("ix_cases_assignee_status", "assignee_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
+    category: Mapped[str | None] = mapped_column(String(10), index=True)
+    level: Mapped[int | None] = mapped_column(index=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(db.Text, default="")  # the report, verbatim
+    language: Mapped[str | None] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(10), default="web")
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
+    location_text: Mapped[str] = mapped_column(String(300), default="")
+    occurred_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reported_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporters.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    committee_id: Mapped[int | None] = mapped_column(ForeignKey("committees.id"), index=True)
+    due_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution: Mapped[str | None] = mapped_column(String(20))
+    closed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # What intake guessed; the officer confirms or corrects at triage.
+    suggested_category: Mapped[str | None] = mapped_column(String(10))
+    suggested_level: Mapped[int | None]
+    suggested_site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    # A Level 1 downgrade waits here for a second supervisor's approval.
+    pending_level: Mapped[int | None]
+    pending_level_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    pending_level_reason: Mapped[str | None] = mapped_column(db.Text)
+    is_published: Mapped[bool] = mapped_column(default=False)
+    public_summary: Mapped[str] = mapped_column(db.Text, default="")
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    site = relationship("Site", foreign_keys=[site_id])
+    suggested_site = relationship("Site", foreign_keys=[suggested_site_id])
+    reporter = relationship("Reporter")
+    assignee = relationship("User", foreign_keys=[assignee_id])
+    committee = relationship("Committee")
+    duplicate_of: Mapped[Case | None] = relationship(remote_side=[id])
+    actions: Mapped[list[MitigationAction]] = relationship(
+        back_populates="case", order_by="MitigationAction.id", cascade="all, delete-orphan"
+    )
+    corroborations: Mapped[list[Corroboration]] = relationship(
+        back_populates="case", order_by="Corroboration.id", cascade="all, delete-orphan"
+    )
+    decisions = relationship(
+        "Decision", order_by="Decision.id", cascade="all, delete-orphan", viewonly=False
+    )
+
+    # Read by the workflow guards.
+    @property
+    def corroboration_count(self) -> int:
+        return len(self.corroborations)
+
+    @property
+    def decision_count(self) -> int:
+        return len(self.decisions)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == "closed"
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORIES[self.category][0] if self.category else ""
+
+    def __repr__(self) -> str:
+        return f"<Case {self.reference} {self.status}>"
+
+
+class MitigationAction(db.Model):
+    __tablename__ = "mitigation_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    description: Mapped[str] = mapped_column(db.Text)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    due_date: Mapped[date | None] = mapped_column(index=True)
+    is_done: Mapped[bool] = mapped_column(default=False)
+    done_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    case: Mapped[Case] = relationship(back_populates="actions")
+
+
+class Corroboration(db.Model):
+    """A source that confirms (part of) a report: a site visit, a witness, a document."""
+
+    __tablename__ = "corroborations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(db.Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    case: Mapped[Case] = relationship(back_populates="corroborations")
+
+
+GENESIS_HASH = "0" * 64
+
+
+class CaseEvent(db.Model):
+    """One entry of a case's append-only, hash-chained timeline.
+
+    ``hash`` covers the event's content and ``prev_hash`` (the previous event of the same
+    case), so editing or deleting any event breaks the chain from there on; the unique
+    ``(case_id, seq)`` keeps the chain linear under concurrent writers.
+    """
+
+    __tablename__ = "case_events"
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),
+        Index("ix_case_events_kind_created", "kind", "created_dt"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    case: Mapped[Case] = relationship()
+    actor = relationship("User")
+
+    def compute_hash(self) -> str:
+        body = json.dumps(
+            {
+                "case_id": self.case_id,
+                "seq": self.seq,
+                "kind": self.kind,
+                "actor_id": self.actor_id,
+                "created_dt": self.created_dt.isoformat(),
+                "data": self.data,
+                "prev_hash": self.prev_hash,
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(body.encode()).hexdigest()

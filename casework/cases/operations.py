@@ -1,0 +1,470 @@
+"""Every write to a case. Operations flush, record the event, and never commit.
+
+Each takes the acting user as ``actor`` (None for the system, e.g. SMS intake), raises
+domain errors from `casework.errors`, and leaves the commit to the request, CLI command
+or job that called it. ``expected_version`` is the case version the user's form was built
+from: a mismatch raises `StaleCase` rather than overwrite somebody else's change.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from casework import clock
+from casework.auth.models import User
+from casework.cases.models import (
+    CATEGORIES,
+    GENESIS_HASH,
+    Case,
+    CaseEvent,
+    Corroboration,
+    MitigationAction,
+    new_reference,
+)
+from casework.cases.permissions import PHONE_ROLES, can_view, can_work
+from casework.committees.models import DECISION_OUTCOMES, Committee, Decision
+from casework.errors import InvalidInput, PermissionDenied, StaleCase
+from casework.extensions import db
+from casework.sites.models import Site
+from workflows import deadline_for
+from workflows import fire as workflow_fire
+
+
+def record_event(
+    case: Case, kind: str, *, actor: User | None, data: dict[str, Any] | None = None
+) -> CaseEvent:
+    """Append an event to the case's hash chain."""
+    if case.id is None:
+        db.session.flush()
+    last = db.session.execute(
+        select(CaseEvent.seq, CaseEvent.hash)
+        .where(CaseEvent.case_id == case.id)
+        .order_by(CaseEvent.seq.desc())
+        .limit(1)
+    ).first()
+    event = CaseEvent(
+        case_id=case.id,
+        seq=(last.seq + 1) if last else 1,
+        kind=kind,
+        actor_id=actor.id if actor else None,
+        created_dt=clock.now(),
+        data=data or {},
+        prev_hash=last.hash if last else GENESIS_HASH,
+    )
+    event.hash = event.compute_hash()
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _touch(case: Case) -> None:
+    case.updated_dt = clock.now()
+
+
+def _check_version(case: Case, expected_version: int | None) -> None:
+    if expected_version is not None and int(expected_version) != case.version:
+        raise StaleCase()
+
+
+def _require_work(case: Case, actor: User | None) -> None:
+    if actor is not None and not can_work(actor, case):
+        raise PermissionDenied("You may not change this case.")
+
+
+def _set_deadline(case: Case) -> None:
+    delta = deadline_for(case.status, case.level)
+    case.due_dt = clock.now() + delta if delta else None
+
+
+def create_case(
+    *,
+    description: str,
+    channel: str = "web",
+    actor: User | None = None,
+    title: str = "",
+    category: str | None = None,
+    level: int | None = None,
+    site: Site | None = None,
+    location_text: str = "",
+    occurred_dt: datetime | None = None,
+    reporter=None,
+    language: str | None = None,
+    suggested_category: str | None = None,
+    suggested_level: int | None = None,
+    suggested_site: Site | None = None,
+) -> Case:
+    """Open a case in the first state, from any source (SMS, web form, CLI, seed)."""
+    if actor is not None and actor.role not in {"officer", "supervisor"}:
+        raise PermissionDenied("Only officers and supervisors can open cases.")
+    if category is not None and category not in CATEGORIES:
+        raise InvalidInput(f"Unknown category {category!r}.")
+    if level is not None and level not in (1, 2, 3):
+        raise InvalidInput("Level must be 1, 2 or 3.")
+    if not description.strip():
+        raise InvalidInput("A case needs the text of the report.")
+    now = clock.now()
+    case = Case(
+        reference=_unused_reference(),
+        status="received",
+        description=description,
+        title=(title or _title_from(description))[:200],
+        channel=channel,
+        category=category,
+        level=level,
+        site=site,
+        location_text=location_text,
+        occurred_dt=occurred_dt,
+        reported_dt=now,
+        reporter=reporter,
+        language=language,
+        suggested_category=suggested_category,
+        suggested_level=suggested_level,
+        suggested_site=suggested_site,
+        created_dt=now,
+        updated_dt=now,
+    )
+    _set_deadline(case)
+    db.session.add(case)
+    db.session.flush()
+    record_event(case, "created", actor=actor, data={"channel": channel, "status": case.status})
+    return case
+
+
+def _title_from(description: str) -> str:
+    first = " ".join(description.split())
+    return first if len(first) <= 80 else first[:79] + "…"
+
+
+def _unused_reference() -> str:
+    prefix = current_app.config["CASEWORK_REFERENCE_PREFIX"]
+    while True:  # 2^40 references: a clash is rare, but it must never reach the constraint
+        reference = new_reference(prefix)
+        if not db.session.scalar(select(Case.id).where(Case.reference == reference)):
+            return reference
+
+
+def assign(
+    case: Case, assignee: User | None, *, actor: User, expected_version: int | None = None
+) -> Case:
+    if actor.role != "supervisor" and not (
+        actor.role == "officer" and assignee is not None and assignee.id == actor.id
+    ):
+        raise PermissionDenied("Only a supervisor can assign cases (officers may take one).")
+    _require_work(case, actor)
+    _check_version(case, expected_version)
+    if assignee is not None and assignee.role not in {"officer", "supervisor"}:
+        raise InvalidInput("Cases are assigned to officers or supervisors.")
+    previous = case.assignee_id
+    case.assignee = assignee
+    _touch(case)
+    record_event(
+        case,
+        "assigned",
+        actor=actor,
+        data={"from": previous, "to": assignee.id if assignee else None},
+    )
+    return case
+
+
+def fire(
+    case: Case, name: str, *, actor: User, expected_version: int | None = None, **data: Any
+) -> Case:
+    """Fire a lifecycle transition: role and guards checked, deadline restarted, event kept."""
+    _require_work(case, actor)
+    _check_version(case, expected_version)
+    if name == "escalate" and data.get("committee_id"):
+        committee = db.session.get(Committee, int(data["committee_id"]))
+        if committee is None:
+            raise InvalidInput("That committee does not exist.")
+    if actor.role == "committee" and case.committee_id not in actor.committee_ids:
+        raise PermissionDenied("This case is not before your committee.")
+    source = case.status
+    t = workflow_fire(case, name, actor.role, data)
+    if name == "escalate" and data.get("committee_id"):
+        case.committee_id = int(data["committee_id"])
+    if name == "mark_duplicate" and data.get("duplicate_of_id"):
+        case.duplicate_of_id = int(data["duplicate_of_id"])
+    if t.dest == "closed":
+        case.resolution = t.resolution or data["resolution"]
+        case.closed_dt = clock.now()
+    elif source == "closed":
+        case.resolution = None
+        case.closed_dt = None
+    _set_deadline(case)
+    _touch(case)
+    event_data = {"transition": name, "from": source, "to": case.status}
+    for key in ("resolution", "reason", "committee_id", "duplicate_of_id", "comment"):
+        if data.get(key):
+            event_data[key] = data[key]
+    if t.dest == "closed":
+        event_data["resolution"] = case.resolution
+    record_event(case, "transition", actor=actor, data=event_data)
+    return case
+
+
+def add_note(case: Case, text: str, *, actor: User) -> CaseEvent:
+    _require_work(case, actor)
+    if not text.strip():
+        raise InvalidInput("A note cannot be empty.")
+    _touch(case)
+    return record_event(case, "note", actor=actor, data={"text": text})
+
+
+def update_details(
+    case: Case,
+    *,
+    actor: User,
+    expected_version: int | None = None,
+    title: str | None = None,
+    category: str | None = None,
+    site: Site | None = None,
+    location_text: str | None = None,
+    occurred_dt: datetime | None = None,
+) -> Case:
+    """Triage fields other than the level (levels go through `change_level`)."""
+    _require_work(case, actor)
+    if actor.role not in {"officer", "supervisor"}:
+        raise PermissionDenied("Only officers and supervisors edit case details.")
+    _check_version(case, expected_version)
+    if category is not None and category not in CATEGORIES:
+        raise InvalidInput(f"Unknown category {category!r}.")
+    changes: dict[str, Any] = {}
+    for field, value in (
+        ("title", title),
+        ("category", category),
+        ("location_text", location_text),
+        ("occurred_dt", occurred_dt),
+    ):
+        if value is not None and getattr(case, field) != value:
+            changes[field] = [_jsonable(getattr(case, field)), _jsonable(value)]
+            setattr(case, field, value)
+    if site is not None and case.site_id != site.id:
+        changes["site"] = [case.site.code if case.site else None, site.code]
+        case.site = site
+    if changes:
+        _touch(case)
+        record_event(case, "details_changed", actor=actor, data={"changes": changes})
+    return case
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime | date) else value
+
+
+def change_level(
+    case: Case,
+    new_level: int,
+    *,
+    actor: User,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    """Set the level; a downgrade from Level 1 only becomes a request for a second approver."""
+    _require_work(case, actor)
+    if actor.role not in {"officer", "supervisor"}:
+        raise PermissionDenied("Only officers and supervisors change levels.")
+    _check_version(case, expected_version)
+    if new_level not in (1, 2, 3):
+        raise InvalidInput("Level must be 1, 2 or 3.")
+    if new_level == case.level:
+        return case
+    if case.level == 1 and new_level > 1:
+        if not reason.strip():
+            raise InvalidInput("Give a reason for downgrading a Level 1 case.")
+        case.pending_level = new_level
+        case.pending_level_by_id = actor.id
+        case.pending_level_reason = reason
+        _touch(case)
+        record_event(
+            case,
+            "level_downgrade_requested",
+            actor=actor,
+            data={"from": 1, "to": new_level, "reason": reason},
+        )
+        return case
+    _apply_level(case, new_level, actor=actor, reason=reason)
+    return case
+
+
+def _apply_level(case: Case, new_level: int, *, actor: User, reason: str, **extra: Any) -> None:
+    previous = case.level
+    case.level = new_level
+    case.pending_level = case.pending_level_by_id = case.pending_level_reason = None
+    _set_deadline_if_level_matters(case, previous)
+    _touch(case)
+    record_event(
+        case,
+        "level_changed",
+        actor=actor,
+        data={"from": previous, "to": new_level, "reason": reason, **extra},
+    )
+
+
+def _set_deadline_if_level_matters(case: Case, previous: int | None) -> None:
+    # The running deadline is re-based from when the state's clock started: approximated
+    # as "now" — a stricter level must not wait out a laxer deadline.
+    delta = deadline_for(case.status, case.level)
+    if delta is not None:
+        candidate = clock.now() + delta
+        if case.due_dt is None or candidate < case.due_dt or (previous or 1) < case.level:
+            case.due_dt = candidate
+
+
+def approve_level_change(case: Case, *, actor: User, expected_version: int | None = None) -> Case:
+    """The second pair of eyes: a different supervisor approves the Level 1 downgrade."""
+    _require_work(case, actor)
+    _check_version(case, expected_version)
+    if case.pending_level is None:
+        raise InvalidInput("There is no level change waiting for approval.")
+    if actor.role != "supervisor":
+        raise PermissionDenied("Only a supervisor can approve a Level 1 downgrade.")
+    if actor.id == case.pending_level_by_id:
+        raise PermissionDenied("A second supervisor must approve a downgrade you requested.")
+    _apply_level(
+        case,
+        case.pending_level,
+        actor=actor,
+        reason=case.pending_level_reason or "",
+        requested_by=case.pending_level_by_id,
+    )
+    return case
+
+
+def reject_level_change(case: Case, *, actor: User, reason: str = "") -> Case:
+    _require_work(case, actor)
+    if case.pending_level is None:
+        raise InvalidInput("There is no level change waiting for approval.")
+    if actor.role != "supervisor":
+        raise PermissionDenied("Only a supervisor can refuse a Level 1 downgrade.")
+    record_event(
+        case,
+        "level_downgrade_refused",
+        actor=actor,
+        data={"to": case.pending_level, "reason": reason},
+    )
+    case.pending_level = case.pending_level_by_id = case.pending_level_reason = None
+    _touch(case)
+    return case
+
+
+def link_duplicate(case: Case, original: Case, *, actor: User) -> Case:
+    _require_work(case, actor)
+    if original.id == case.id:
+        raise InvalidInput("A case cannot duplicate itself.")
+    if not can_view(actor, original):
+        raise PermissionDenied("You may not see the case you named.")
+    root = original
+    while root.duplicate_of is not None:  # point at the original, never at another duplicate
+        root = root.duplicate_of
+        if root.id == case.id:
+            raise InvalidInput("That link would make a loop of duplicates.")
+    case.duplicate_of = root
+    _touch(case)
+    record_event(case, "duplicate_linked", actor=actor, data={"original": root.reference})
+    return case
+
+
+def add_corroboration(case: Case, *, source: str, summary: str, actor: User) -> Corroboration:
+    _require_work(case, actor)
+    if not source.strip():
+        raise InvalidInput("Say what the corroborating source is.")
+    item = Corroboration(case=case, source=source, summary=summary, recorded_by_id=actor.id)
+    db.session.add(item)
+    _touch(case)
+    db.session.flush()
+    record_event(case, "corroboration", actor=actor, data={"source": source, "summary": summary})
+    return item
+
+
+def add_action(
+    case: Case, *, description: str, owner: str, due_date: date | None, actor: User
+) -> MitigationAction:
+    _require_work(case, actor)
+    if not description.strip():
+        raise InvalidInput("Describe the mitigation action.")
+    action = MitigationAction(case=case, description=description, owner=owner, due_date=due_date)
+    db.session.add(action)
+    _touch(case)
+    db.session.flush()
+    record_event(
+        case,
+        "action_added",
+        actor=actor,
+        data={
+            "action_id": action.id,
+            "description": description,
+            "owner": owner,
+            "due_date": due_date.isoformat() if due_date else None,
+        },
+    )
+    return action
+
+
+def complete_action(action: MitigationAction, *, actor: User) -> MitigationAction:
+    _require_work(action.case, actor)
+    if action.is_done:
+        return action
+    action.is_done = True
+    action.done_dt = clock.now()
+    _touch(action.case)
+    record_event(action.case, "action_done", actor=actor, data={"action_id": action.id})
+    return action
+
+
+def record_decision(case: Case, *, outcome: str, summary: str, actor: User) -> Decision:
+    _require_work(case, actor)
+    if actor.role not in {"committee", "supervisor"}:
+        raise PermissionDenied("Only committee members and supervisors record decisions.")
+    if actor.role == "committee" and case.committee_id not in actor.committee_ids:
+        raise PermissionDenied("This case is not before your committee.")
+    if outcome not in DECISION_OUTCOMES:
+        raise InvalidInput("Choose one of: " + ", ".join(DECISION_OUTCOMES) + ".")
+    decision = Decision(
+        case_id=case.id,
+        committee_id=case.committee_id,
+        outcome=outcome,
+        summary=summary,
+        recorded_by_id=actor.id,
+        decided_dt=clock.now(),
+    )
+    case.decisions.append(decision)
+    _touch(case)
+    db.session.flush()
+    record_event(
+        case,
+        "decision",
+        actor=actor,
+        data={"decision_id": decision.id, "outcome": outcome, "summary": summary},
+    )
+    return decision
+
+
+def reveal_phone(case: Case, *, actor: User) -> str:
+    """The reporter's number in clear, for the roles that need it; always on the record."""
+    if actor.role not in PHONE_ROLES or not can_view(actor, case):
+        raise PermissionDenied("Your role may not see reporters' phone numbers.")
+    if case.reporter is None:
+        raise InvalidInput("This case has no reporter phone number.")
+    record_event(case, "phone_revealed", actor=actor, data={})
+    return case.reporter.phone
+
+
+def events_of(case: Case) -> list[CaseEvent]:
+    return list(
+        db.session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
+        )
+    )
+
+
+def count_events(case: Case) -> int:
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case.id)
+        )
+        or 0
+    )

@@ -1,0 +1,56 @@
+"""Who may see and work which case: one place for the UI and the API alike."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, false, or_, true
+from sqlalchemy.sql import ColumnElement
+
+from casework.cases.models import RESTRICTED_CATEGORIES, Case
+
+# Roles that may see a reporter's phone number in clear (each view is audited).
+PHONE_ROLES = frozenset({"supervisor"})
+
+
+def visible_filter(user) -> ColumnElement[bool]:
+    """A SQL filter matching exactly the cases `can_view` allows."""
+    restricted = Case.category.in_(RESTRICTED_CATEGORIES)
+    unrestricted = or_(Case.category.is_(None), ~restricted)
+    if user.role == "supervisor":
+        return true()
+    if user.role == "admin":
+        return unrestricted
+    if user.role == "officer":
+        return or_(unrestricted, Case.assignee_id == user.id)
+    if user.role == "committee":
+        ids = list(user.committee_ids)
+        return and_(Case.committee_id.in_(ids), unrestricted) if ids else false()
+    if user.role == "viewer":
+        return Case.is_published.is_(True)
+    return false()
+
+
+def can_view(user, case: Case) -> bool:
+    if user.role == "supervisor":
+        return True
+    restricted = case.category in RESTRICTED_CATEGORIES
+    if user.role == "admin":
+        return not restricted
+    if user.role == "officer":
+        return not restricted or case.assignee_id == user.id
+    if user.role == "committee":
+        return case.committee_id in user.committee_ids and not restricted
+    if user.role == "viewer":
+        return case.is_published
+    return False
+
+
+def can_work(user, case: Case) -> bool:
+    """May change the case (notes, transitions, triage): visible and not read-only."""
+    if not can_view(user, case):
+        return False
+    return user.role in {"supervisor", "officer", "committee"}
+
+
+def sees_full_case(user, case: Case) -> bool:
+    """Viewers see only the published, redacted summary."""
+    return user.role != "viewer" and can_view(user, case)

@@ -1,0 +1,61 @@
+"""The ``casework`` console script: Flask's CLI plus Casework's own command groups."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from casework import create_app
+
+
+@click.group(cls=FlaskGroup, create_app=create_app)
+def cli() -> None:
+    """Casework: incident and grievance case management."""
+
+
+@cli.group()
+def audit() -> None:
+    """Check the audit trail."""
+
+
+@audit.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Check every case's event hash chain; exit 1 at the first broken event."""
+    from casework.cases.audit import verify_chains
+
+    checked, broken = verify_chains()
+    if broken:
+        click.echo(
+            f"TAMPERED: case id {broken.case_id}, event #{broken.seq} (id {broken.event_id}): "
+            f"{broken.problem}. {checked} events checked.",
+            err=True,
+        )
+        raise SystemExit(1)
+    click.echo(f"OK: {checked} events, every chain intact.")
+
+
+@cli.group()
+def workflow() -> None:
+    """The case lifecycle."""
+
+
+@workflow.command("diagram")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "graphviz"]), default="mermaid")
+def workflow_diagram(fmt: str) -> None:
+    """Print the lifecycle as Mermaid or Graphviz text, generated from the declaration."""
+    from workflows.machine import graphviz, mermaid
+
+    click.echo(mermaid() if fmt == "mermaid" else graphviz(), nl=False)
+
+
+def _register() -> None:
+    from casework.auth.cli import tokens, users
+    from casework.demo.cli import demo
+    from casework.sites.cli import sites
+
+    for group in (users, tokens, sites, demo):
+        cli.add_command(group)
+
+
+_register()

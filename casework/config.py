@@ -1,0 +1,113 @@
+"""Settings from the environment, with development defaults.
+
+Outside development (``CASEWORK_ENV`` other than ``development``/``testing``) the app refuses to
+start without ``SECRET_KEY`` and ``CASEWORK_DATA_KEY``: a production instance must never run
+on a generated key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message names the variable to set."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _instance_secret(instance_path: Path, filename: str, make: callable) -> str:  # type: ignore[valid-type]
+    """Read a development secret from the instance folder, creating it on first use."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    path = instance_path / filename
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual ``postgres://`` / ``postgresql://`` spellings and use psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def load_settings(instance_path: str) -> dict:
+    env = os.environ.get("CASEWORK_ENV", "development")
+    development = env in {"development", "testing"}
+    instance = Path(instance_path)
+
+    secret_key = os.environ.get("SECRET_KEY")
+    data_key = os.environ.get("CASEWORK_DATA_KEY")
+    if not development:
+        for name, value in (("SECRET_KEY", secret_key), ("CASEWORK_DATA_KEY", data_key)):
+            if not value:
+                raise ConfigError(
+                    f"{name} is not set. Casework refuses to start in the {env!r} environment "
+                    f"without it; set {name} in the environment "
+                    + (
+                        '(generate one with: python -c "from cryptography.fernet import '
+                        'Fernet; print(Fernet.generate_key().decode())")'
+                        if name == "CASEWORK_DATA_KEY"
+                        else "(a long random string)"
+                    )
+                    + "."
+                )
+    if not secret_key:
+        secret_key = _instance_secret(instance, "secret.key", lambda: secrets.token_hex(32))
+    if not data_key:
+        data_key = _instance_secret(instance, "data.key", lambda: Fernet.generate_key().decode())
+
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'casework.db'}"
+
+    return {
+        "CASEWORK_ENV": env,
+        "SECRET_KEY": secret_key,
+        "CASEWORK_DATA_KEY": data_key,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": not development,
+        "REMEMBER_COOKIE_SECURE": not development,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "CASEWORK_PUBLIC_URL": os.environ.get("CASEWORK_PUBLIC_URL", "").rstrip("/"),
+        "CASEWORK_REFERENCE_PREFIX": os.environ.get("CASEWORK_REFERENCE_PREFIX", "CW"),
+        "CASEWORK_FOLLOWUP_WINDOW_HOURS": _int("CASEWORK_FOLLOWUP_WINDOW_HOURS", 24),
+        "CASEWORK_SMS_HOURLY_LIMIT": _int("CASEWORK_SMS_HOURLY_LIMIT", 20),
+        "CASEWORK_API_PAGE_SIZE": _int("CASEWORK_API_PAGE_SIZE", 50),
+        "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID", ""),
+        "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN", ""),
+        "TWILIO_FROM_NUMBER": os.environ.get("TWILIO_FROM_NUMBER", ""),
+        "TWILIO_API_BASE_URL": os.environ.get("TWILIO_API_BASE_URL", ""),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool(os.environ.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(os.environ.get("MAIL_USE_SSL")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "casework@localhost"),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "CASEWORK_LANGUAGES": ["en", "fr", "sw"],
+    }

@@ -1,0 +1,13 @@
+"""Locale selection for the web UI: the user's saved language, else the browser's."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_login import current_user
+
+
+def select_locale() -> str | None:
+    languages = current_app.config["CASEWORK_LANGUAGES"]
+    if getattr(current_user, "is_authenticated", False) and current_user.language in languages:
+        return current_user.language
+    return request.accept_languages.best_match(languages)

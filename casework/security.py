@@ -1,0 +1,100 @@
+"""Closed by default: every endpoint needs a logged-in user unless its view is `@public`.
+
+The public list is short and tested (tests/test_security.py): login, health, static files,
+the Twilio webhooks. Everything else redirects to the login page (HTML) or answers 401
+(``/api/``). Bearer tokens log the API user in for one request only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from casework import clock
+from casework.extensions import db, login_manager
+
+F = TypeVar("F", bound=Callable)
+
+
+def public(view: F) -> F:
+    """Open this view to anonymous users. Use sparingly; tests pin the list."""
+    view.is_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_public_endpoint(endpoint: str | None) -> bool:
+    if endpoint is None:  # 404s and the like: let Flask answer them
+        return True
+    if endpoint == "static":
+        return True
+    view = current_app.view_functions.get(endpoint)
+    return bool(getattr(view, "is_public", False))
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    from casework.auth.models import User
+
+    return db.session.get(User, int(user_id))
+
+
+@login_manager.request_loader
+def _load_user_from_token(req):
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    from casework.auth.models import ApiToken
+
+    token = db.session.scalar(
+        db.select(ApiToken).where(
+            ApiToken.token_hash == ApiToken.hash(header[7:].strip()),
+            ApiToken.is_revoked.is_(False),
+        )
+    )
+    if token is None or not token.user.is_active:
+        return None
+    token.last_used_dt = clock.now()
+    db.session.commit()
+    return token.user
+
+
+def _unauthorized():
+    if request.path.startswith("/api/"):
+        from casework.api.errors import problem
+
+        return problem(
+            401,
+            "Authentication required",
+            "Log in, or send an 'Authorization: Bearer <token>' header.",
+        )
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+login_manager.unauthorized_handler(_unauthorized)
+
+
+def install_security(app: Flask) -> None:
+    @app.before_request
+    def _closed_by_default():
+        if is_public_endpoint(request.endpoint):
+            return None
+        if not current_user.is_authenticated:
+            return _unauthorized()
+        return None
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "frame-ancestors 'none'",
+        )
+        if current_user and getattr(current_user, "is_authenticated", False):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

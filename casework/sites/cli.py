@@ -1,0 +1,6 @@
+import click
+
+
+@click.group()
+def sites() -> None:
+    """The mine site registry."""

@@ -62,7 +62,9 @@ def database_url(tmp_path_factory) -> Iterator[str]:
     url = make_url(base.replace("postgres://", "postgresql://", 1)).set(
         drivername="postgresql+psycopg"
     )
-    name = f"{url.database}_{_worker()}"
+    # Unique per run and per worker: several runs may share the server at once.
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]
+    name = f"{url.database}_{run}_{_worker()}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -67,6 +67,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(intake_bp)
     install_security(app)
 
+    from casework.cli import register_commands
+
+    register_commands(app)
+
     from casework.sqlite import enable_sqlite_pragmas
 
     with app.app_context():

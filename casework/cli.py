@@ -13,7 +13,7 @@ def cli() -> None:
     """Casework: incident and grievance case management."""
 
 
-@cli.group()
+@click.group()
 def audit() -> None:
     """Check the audit trail."""
 
@@ -35,7 +35,7 @@ def audit_verify() -> None:
     click.echo(f"OK: {checked} events, every chain intact.")
 
 
-@cli.group()
+@click.group()
 def workflow() -> None:
     """The case lifecycle."""
 
@@ -49,13 +49,12 @@ def workflow_diagram(fmt: str) -> None:
     click.echo(mermaid() if fmt == "mermaid" else graphviz(), nl=False)
 
 
-def _register() -> None:
+def register_commands(app) -> None:
+    """Attach Casework's command groups to ``app.cli`` (the ``casework`` script loads them
+    from the app, and so does ``app.test_cli_runner()``)."""
     from casework.auth.cli import tokens, users
     from casework.demo.cli import demo
     from casework.sites.cli import sites
 
-    for group in (users, tokens, sites, demo):
-        cli.add_command(group)
-
-
-_register()
+    for group in (audit, workflow, users, tokens, sites, demo):
+        app.cli.add_command(group)

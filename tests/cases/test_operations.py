@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from casework import clock
+from casework.cases import operations as ops
+from casework.cases.audit import verify_chains
+from casework.cases.models import Case, CaseEvent
+from casework.errors import GuardFailed, InvalidInput, PermissionDenied, StaleCase
+
+
+def test_reference_is_readable_and_unguessable(make_case):
+    refs = {make_case().reference for _ in range(20)}
+    assert len(refs) == 20
+    for ref in refs:
+        assert re.fullmatch(r"CW-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", ref)
+
+
+def test_create_case_starts_the_triage_clock_and_the_chain(db, frozen_now):
+    case = ops.create_case(description="Éboulement leo saa 10 puits ya Kalimbi 🙏", level=2)
+    db.session.commit()
+    assert case.status == "received"
+    assert case.due_dt == frozen_now + timedelta(days=3)
+    assert case.description == "Éboulement leo saa 10 puits ya Kalimbi 🙏"
+    [event] = ops.events_of(case)
+    assert (event.kind, event.seq, event.prev_hash) == ("created", 1, "0" * 64)
+
+
+def test_a_full_lifecycle_through_operations(db, make_user, make_site, make_committee, frozen_now):
+    officer, supervisor = make_user("officer"), make_user("supervisor")
+    committee = make_committee()
+    member = make_user("committee", committee=committee)
+    case = ops.create_case(description="Hommes armés à Rubaya", channel="sms")
+    ops.assign(case, officer, actor=supervisor)
+    ops.update_details(case, actor=officer, category="NSAG", site=make_site())
+    ops.change_level(case, 1, actor=officer)
+    ops.fire(case, "triage", actor=officer)
+    assert case.due_dt == frozen_now + timedelta(days=3)  # Level 1: verification within 72 h
+    ops.fire(case, "start_verification", actor=officer)
+    with pytest.raises(GuardFailed):
+        ops.fire(case, "verify", actor=officer)
+    ops.add_corroboration(case, source="Site visit", summary="Seen", actor=officer)
+    ops.fire(case, "verify", actor=officer)
+    ops.fire(case, "escalate", actor=supervisor, committee_id=committee.id)
+    assert case.committee_id == committee.id
+    ops.record_decision(case, outcome="suspend", summary="Suspend until...", actor=member)
+    action = ops.add_action(
+        case,
+        description="Remove roadblock",
+        owner="FARDC liaison",
+        due_date=frozen_now.date() + timedelta(days=30),
+        actor=member,
+    )
+    ops.fire(case, "start_mitigation", actor=member)
+    ops.fire(case, "monitor", actor=officer)
+    with pytest.raises(GuardFailed):
+        ops.fire(case, "close", actor=supervisor, resolution="resolved")
+    ops.complete_action(action, actor=officer)
+    ops.fire(case, "close", actor=supervisor, resolution="resolved")
+    db.session.commit()
+    assert (case.status, case.resolution, case.due_dt) == ("closed", "resolved", None)
+    ops.fire(case, "reopen", actor=supervisor, reason="New report of the same roadblock")
+    db.session.commit()
+    assert (case.status, case.resolution) == ("triaged", None)
+    kinds = [e.kind for e in ops.events_of(case)]
+    assert kinds.count("transition") == 8
+    assert verify_chains() == (len(kinds), None)
+
+
+def test_committee_member_of_another_committee_cannot_act(db, make_user, make_committee, make_case):
+    mine, other = make_committee("Masisi"), make_committee("Kalehe")
+    outsider = make_user("committee", committee=other)
+    case = make_case(status="escalated", committee_id=mine.id, level=2, category="BRB")
+    with pytest.raises(PermissionDenied):
+        ops.record_decision(case, outcome="suspend", summary="", actor=outsider)
+
+
+def test_stale_version_is_a_conflict_not_an_overwrite(db, make_user, make_case):
+    officer = make_user("officer")
+    case = make_case(category="BRB", level=2, location_text="Pont de Kalehe")
+    loaded_version = case.version
+    ops.add_note(case, "first", actor=officer)
+    ops.update_details(case, actor=officer, title="Changed by someone else")
+    db.session.commit()
+    with pytest.raises(StaleCase):
+        ops.update_details(case, actor=officer, title="Mine", expected_version=loaded_version)
+    assert case.title == "Changed by someone else"
+
+
+def test_two_sessions_editing_one_case_one_wins(app, db, make_case):
+    case = make_case(title="original")
+    with Session(db.engine) as first, Session(db.engine) as second:
+        a = first.get(Case, case.id)
+        b = second.get(Case, case.id)
+        a.title = "first writer"
+        first.commit()
+        b.title = "second writer"
+        with pytest.raises(StaleDataError):
+            second.commit()
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).title == "first writer"
+
+
+def test_level_1_downgrade_needs_a_second_supervisor(db, make_user, make_case):
+    first, second = make_user("supervisor"), make_user("supervisor")
+    officer = make_user("officer")
+    case = make_case(level=1, category="SEC")
+    with pytest.raises(InvalidInput):
+        ops.change_level(case, 2, actor=officer)  # a reason is required
+    ops.change_level(case, 2, actor=officer, reason="Tax was legal: provincial decree")
+    assert (case.level, case.pending_level) == (1, 2)
+    with pytest.raises(PermissionDenied):
+        ops.approve_level_change(case, actor=officer)
+    ops.approve_level_change(case, actor=first)
+    assert (case.level, case.pending_level) == (2, None)
+
+    case2 = make_case(level=1, category="SEC")
+    ops.change_level(case2, 3, actor=first, reason="Error in report")
+    with pytest.raises(PermissionDenied):
+        ops.approve_level_change(case2, actor=first)  # not their own request
+    ops.reject_level_change(case2, actor=second, reason="Keep it at 1")
+    assert (case2.level, case2.pending_level) == (1, None)
+    # Upgrades need no second pair of eyes.
+    ops.change_level(case2, 1, actor=officer)
+    case3 = make_case(level=3, category="TRC")
+    ops.change_level(case3, 1, actor=officer)
+    assert case3.level == 1
+
+
+def test_stricter_level_shortens_the_running_deadline(db, make_user, make_case, frozen_now):
+    officer = make_user("officer")
+    case = make_case(level=3, category="ENV")
+    assert case.due_dt == frozen_now + timedelta(days=3)
+    clock.freeze(frozen_now + timedelta(hours=2))
+    ops.change_level(case, 1, actor=officer)
+    assert case.due_dt == frozen_now + timedelta(hours=26)
+
+
+def test_duplicates_point_at_the_original(db, make_user, make_case):
+    officer = make_user("officer")
+    original, copy1, copy2 = make_case(), make_case(), make_case()
+    ops.link_duplicate(copy1, original, actor=officer)
+    ops.link_duplicate(copy2, copy1, actor=officer)
+    assert copy2.duplicate_of_id == original.id
+    with pytest.raises(InvalidInput):
+        ops.link_duplicate(original, copy2, actor=officer)
+    ops.fire(copy2, "mark_duplicate", actor=officer)
+    assert (copy2.status, copy2.resolution) == ("closed", "duplicate")
+
+
+def test_viewer_cannot_write(db, make_user, make_case):
+    viewer = make_user("viewer")
+    case = make_case(is_published=True)
+    with pytest.raises(PermissionDenied):
+        ops.add_note(case, "hello", actor=viewer)
+
+
+def test_phone_reveal_is_audited_and_limited(db, make_user, make_case):
+    from casework.reporters.models import Reporter
+
+    reporter = Reporter.for_phone("+243991234567")
+    case = make_case(reporter=reporter)
+    with pytest.raises(PermissionDenied):
+        ops.reveal_phone(case, actor=make_user("officer"))
+    assert ops.reveal_phone(case, actor=make_user("supervisor")) == "+243991234567"
+    assert ops.events_of(case)[-1].kind == "phone_revealed"
+    assert reporter.phone_masked == "+243 ••• ••• 567"
+    assert "243991234567" not in reporter.phone_encrypted
+
+
+@pytest.mark.parametrize("tamper", ["edit", "delete", "reorder"])
+def test_audit_detects_tampering(db, make_user, make_case, runner, tamper):
+    officer = make_user("officer")
+    case = make_case()
+    for i in range(3):
+        ops.add_note(case, f"note {i}", actor=officer)
+    db.session.commit()
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    events = ops.events_of(case)
+    target = events[2]
+    with db.engine.begin() as conn:
+        if tamper == "edit":
+            conn.execute(
+                update(CaseEvent)
+                .where(CaseEvent.id == target.id)
+                .values(data={"text": "nothing happened"})
+            )
+        elif tamper == "delete":
+            conn.execute(CaseEvent.__table__.delete().where(CaseEvent.id == target.id))
+        else:
+            conn.execute(
+                update(CaseEvent)
+                .where(CaseEvent.id == target.id)
+                .values(created_dt=target.created_dt - timedelta(days=1))
+            )
+    db.session.expire_all()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"event #{3 if tamper != 'delete' else 4}" in result.output
+    assert db.session.scalar(select(CaseEvent.id).where(CaseEvent.id == events[0].id))

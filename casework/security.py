@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, current_app, redirect, request, url_for
+from flask import Flask, current_app, g, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 from casework import clock
@@ -58,7 +59,17 @@ def _load_user_from_token(req):
         return None
     token.last_used_dt = clock.now()
     db.session.commit()
+    g.authenticated_by_token = True
     return token.user
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """No session cookie for token-authenticated API calls: a token logs in one request."""
+
+    def save_session(self, app, session, response):
+        if g.get("authenticated_by_token"):
+            return None
+        return super().save_session(app, session, response)
 
 
 def _unauthorized():
@@ -77,6 +88,8 @@ login_manager.unauthorized_handler(_unauthorized)
 
 
 def install_security(app: Flask) -> None:
+    app.session_interface = _SessionInterface()
+
     @app.before_request
     def _closed_by_default():
         if is_public_endpoint(request.endpoint):

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -106,9 +107,21 @@ def app_config() -> dict:
     return {}
 
 
+class _Client(FlaskClient):
+    """The test's app context stays pushed, so requests share its `g`; clear it per request
+    as a real server would (Flask-Login caches the user there)."""
+
+    def open(self, *args, **kwargs):
+        from flask import g
+
+        g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(_schema, app_config):
     app = create_app(test_config(_schema, **app_config))
+    app.test_client_class = _Client
     with app.app_context():
         yield app
         _db.session.remove()

@@ -7,7 +7,16 @@ import time
 from collections import defaultdict, deque
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
@@ -21,15 +30,19 @@ from casework.security import public
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
 
-# Failed logins per (client address, email) in the last window. Per process: behind several
-# workers the effective limit is workers x MAX_FAILURES, still enough to stop guessing.
+# Failed logins per (client address, email) in the last window, kept per app and process:
+# behind several workers the effective limit is workers x MAX_FAILURES, still enough to stop
+# password guessing without a shared store.
 MAX_FAILURES = 5
 WINDOW_SECONDS = 300
-_failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+
+
+def _failures() -> dict[tuple[str, str], deque[float]]:
+    return current_app.extensions.setdefault("casework_login_failures", defaultdict(deque))
 
 
 def _throttled(key: tuple[str, str]) -> bool:
-    attempts = _failures[key]
+    attempts = _failures()[key]
     cutoff = time.monotonic() - WINDOW_SECONDS
     while attempts and attempts[0] < cutoff:
         attempts.popleft()
@@ -61,11 +74,11 @@ def login():
             return render_template("auth/login.html", form=form), 429
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
         if user is None or not user.check_password(form.password.data) or not user.is_active:
-            _failures[key].append(time.monotonic())
+            _failures()[key].append(time.monotonic())
             log.info("login refused")
             flash(_("That email and password do not match an active account."), "error")
             return render_template("auth/login.html", form=form), 401
-        _failures.pop(key, None)
+        _failures().pop(key, None)
         session.clear()  # a fresh session: nothing from before login survives it
         login_user(user)
         user.last_login_dt = clock.now()

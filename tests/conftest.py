@@ -91,6 +91,9 @@ def test_config(database_url: str, **extra) -> dict:
     }
 
 
+test_config.__test__ = False  # a helper, not a test
+
+
 @pytest.fixture(scope="session")
 def _schema(database_url):
     app = create_app(test_config(database_url))

@@ -54,7 +54,8 @@ def register_commands(app) -> None:
     from the app, and so does ``app.test_cli_runner()``)."""
     from casework.auth.cli import tokens, users
     from casework.demo.cli import demo
+    from casework.reporters.cli import reporters
     from casework.sites.cli import sites
 
-    for group in (audit, workflow, users, tokens, sites, demo):
+    for group in (audit, workflow, users, tokens, sites, demo, reporters):
         app.cli.add_command(group)

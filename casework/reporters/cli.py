@@ -1,0 +1,56 @@
+"""``casework reporters ...``: maintenance of reporter records (never shows a number)."""
+
+from __future__ import annotations
+
+import click
+from cryptography.fernet import InvalidToken
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from casework.extensions import db
+from casework.reporters import crypto
+from casework.reporters.models import Reporter
+
+BATCH = 500
+
+
+@click.group()
+def reporters() -> None:
+    """Reporters (people who texted a report)."""
+
+
+@reporters.command("rotate-key")
+@with_appcontext
+def rotate_key() -> None:
+    """Re-encrypt every reporter phone number under the newest CASEWORK_DATA_KEY key.
+
+    Rotation: put the new Fernet key first in CASEWORK_DATA_KEY (``NEW,OLD``), run this
+    command, then remove OLD. Lookup hashes are recomputed with the new key too. All rows
+    change in one transaction: on any error nothing is changed.
+    """
+    count, last_id = 0, 0
+    try:
+        while True:
+            batch = db.session.scalars(
+                select(Reporter).where(Reporter.id > last_id).order_by(Reporter.id).limit(BATCH)
+            ).all()
+            if not batch:
+                break
+            for reporter in batch:
+                phone = crypto.decrypt(reporter.phone_encrypted)
+                reporter.phone_encrypted = crypto.rotate(reporter.phone_encrypted)
+                reporter.phone_hash = crypto.lookup_hash(phone)
+                count += 1
+            last_id = batch[-1].id
+            db.session.flush()
+    except InvalidToken:
+        db.session.rollback()
+        click.echo(
+            f"Error: reporter {reporter.id}'s phone number does not decrypt with any key in "
+            "CASEWORK_DATA_KEY. Add the key it was encrypted with (after the new one) and run "
+            "the command again. Nothing was changed.",
+            err=True,
+        )
+        raise SystemExit(1) from None
+    db.session.commit()
+    click.echo(f"Re-encrypted {count} reporter phone number(s) under the newest key.")

@@ -1,6 +1,81 @@
+"""``casework demo ...``: demo data for a laptop or a training session."""
+
+from __future__ import annotations
+
+import time
+
 import click
+from flask.cli import with_appcontext
+
+from casework.extensions import db
 
 
 @click.group()
 def demo() -> None:
     """Demo data."""
+
+
+@demo.command("seed")
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Do nothing (exit 0) when the database already has users, so it can run every time.",
+)
+@click.option(
+    "--seed",
+    "seed_value",
+    type=int,
+    default=2026,
+    show_default=True,
+    help="Random seed: the same seed gives the same demo content.",
+)
+@with_appcontext
+def demo_seed(if_empty: bool, seed_value: int) -> None:
+    """Fill an empty database with demo sites, committees, users and 70 cases.
+
+    Every demo account's password is 'casework-demo-' followed by its role (e.g.
+    casework-demo-officer); the logins are printed at the end. Demo only: never seed a
+    database that real people use.
+    """
+    from casework.demo.seed import is_empty, seed
+
+    if not is_empty():
+        if if_empty:
+            click.echo("The database already has users; demo seed skipped.")
+            return
+        click.echo(
+            "Error: the database already has users; the demo only fills an empty database. "
+            "Use a fresh database (e.g. remove instance/casework.db, then run "
+            "'casework db upgrade'), or pass --if-empty to skip quietly.",
+            err=True,
+        )
+        raise SystemExit(1)
+
+    started = time.perf_counter()
+    try:
+        result = seed(seed_value)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    elapsed = time.perf_counter() - started
+
+    total = sum(result.cases.values())
+    click.echo(
+        f"Seeded {result.sites} sites, {result.committees} committees, {result.users} users, "
+        f"{result.reporters} reporters and {total} cases in {elapsed:.1f} s."
+    )
+    click.echo("  by status: " + ", ".join(f"{k} {v}" for k, v in sorted(result.cases.items())))
+    click.echo(
+        "  closed as: " + ", ".join(f"{k} {v}" for k, v in sorted(result.resolutions.items()))
+    )
+    click.echo(f"  published: {result.published}")
+    click.echo("")
+    click.echo("Demo logins (demo only; every password is 'casework-demo-' + role):")
+    width = max(len(email) for _, email, _, _ in result.logins)
+    click.echo(f"  {'role':<11} {'email':<{width}}  {'password':<24} name")
+    for role, email, name, password in result.logins:
+        click.echo(f"  {role:<11} {email:<{width}}  {password:<24} {name}")
+    click.echo(
+        "  Other committee members (firstname.lastname@example.org) use casework-demo-committee."
+    )

@@ -308,3 +308,8 @@ def login_as(app, make_user):
         return client, user
 
     return log_in
+
+
+# ---------------------------------------------------------------- fakes of the outside world
+
+from tests.fakes.fixtures import smtp_server, twilio_fake  # noqa: E402, F401

@@ -57,6 +57,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from casework.auth.views import bp as auth_bp
     from casework.cases.views import bp as cases_bp
     from casework.intake.views import bp as intake_bp
+    from casework.messages.operations import init_app as init_messages
+    from casework.messages.views import bp as messages_bp
     from casework.security import install_security
     from casework.views import bp as core_bp
 
@@ -65,6 +67,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(cases_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(intake_bp)
+    app.register_blueprint(messages_bp)
+    init_messages(app)  # the outbox's resolvers and hooks; never starts a scheduler
     install_security(app)
 
     from casework.cli import register_commands

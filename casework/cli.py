@@ -59,3 +59,8 @@ def register_commands(app) -> None:
 
     for group in (audit, workflow, users, tokens, sites, demo, reporters):
         app.cli.add_command(group)
+
+    from notifications.cli import outbox, scheduler
+
+    app.cli.add_command(outbox)  # casework outbox dispatch [--once], casework outbox status
+    app.cli.add_command(scheduler)  # casework scheduler (its own process; run exactly one)

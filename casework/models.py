@@ -6,6 +6,7 @@ from casework.committees.models import Committee, CommitteeMembership, Decision
 from casework.messages.models import Message
 from casework.reporters.models import Reporter
 from casework.sites.models import Site
+from notifications.models import OutboxMessage
 
 __all__ = [
     "ApiToken",
@@ -17,6 +18,7 @@ __all__ = [
     "Decision",
     "Message",
     "MitigationAction",
+    "OutboxMessage",
     "Reporter",
     "Site",
     "User",

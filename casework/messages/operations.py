@@ -1,0 +1,202 @@
+"""Outbound messages to reporters, and the app's side of the notifications outbox.
+
+`send_to_reporter` writes the message, its outbox row and the case event in the caller's
+transaction; a dispatcher sends it after the commit. `init_app` plugs Casework into
+`notifications`: it resolves ``reporter:<id>`` to the decrypted number at send time (so
+numbers never sit in the outbox) and updates `Message` rows when a send succeeds or is
+given up.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import Flask, current_app, url_for
+from sqlalchemy import select
+
+import notifications
+from casework import clock
+from casework.cases.models import Case
+from casework.cases.operations import record_event
+from casework.cases.permissions import can_work
+from casework.errors import CaseworkError, InvalidInput, PermissionDenied
+from casework.extensions import db
+from casework.messages.models import Message
+from casework.reporters.models import Reporter
+from notifications.outbox import MAX_SMS_LENGTH
+
+log = logging.getLogger(__name__)
+
+MESSAGING_ROLES = frozenset({"officer", "supervisor"})
+
+
+class ReporterUnreachable(CaseworkError):
+    """Casework may not, or cannot, send this reporter an SMS."""
+
+
+class ReporterOptedOut(ReporterUnreachable):
+    """The reporter texted STOP."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(
+            message
+            or "The reporter texted STOP, so Casework sends them no more SMS. "
+            "They can text START to hear from you again."
+        )
+
+
+def check_reachable(reporter: Reporter | None) -> Reporter:
+    """The reporter, if an SMS may go to them; else the reason, as a domain error."""
+    if reporter is None:
+        raise ReporterUnreachable("This case has no reporter to write to.")
+    if reporter.anonymity == "anonymous":
+        raise ReporterUnreachable(
+            "The reporter chose to stay anonymous: Casework does not contact them."
+        )
+    if not reporter.is_phone_valid:
+        raise ReporterUnreachable(
+            "The reporter's number is not a valid phone number, so no SMS can reach them."
+        )
+    if reporter.is_opted_out:
+        raise ReporterOptedOut()
+    return reporter
+
+
+def may_message_reporter(user, case: Case) -> bool:
+    return user.role in MESSAGING_ROLES and can_work(user, case)
+
+
+def send_to_reporter(case: Case, body: str, *, actor) -> Message:
+    """Write to the reporter of ``case`` by SMS: queued now, sent after the commit."""
+    if actor is None or not may_message_reporter(actor, case):
+        raise PermissionDenied(
+            "Only the officers and supervisors working this case may write to its reporter."
+        )
+    text = body.strip()
+    if not text:
+        raise InvalidInput("Write the message before sending it.")
+    if len(text) > MAX_SMS_LENGTH:
+        raise InvalidInput(
+            f"An SMS holds at most {MAX_SMS_LENGTH} characters; this one has {len(text)}."
+        )
+    reporter = check_reachable(case.reporter)
+    now = clock.now()
+    message = Message(
+        direction="out",
+        channel="sms",
+        status="queued",
+        case=case,
+        reporter=reporter,
+        body=text,
+        language=reporter.language,
+        created_dt=now,
+        updated_dt=now,
+    )
+    db.session.add(message)
+    db.session.flush()
+    notifications.enqueue(
+        "sms",
+        f"reporter:{reporter.id}",
+        text,
+        ref=f"message:{message.id}",
+        status_callback_url=status_callback_url(message),
+    )
+    case.updated_dt = now
+    record_event(case, "message_out", actor=actor, data={"message_id": message.id, "body": text})
+    return message
+
+
+def status_callback_url(message: Message) -> str | None:
+    """Where Twilio reports delivery of ``message``: ``<public URL>/sms/status?m=<id>``.
+
+    Twilio signs the whole URL, query included, so ``m`` cannot be forged. Without
+    CASEWORK_PUBLIC_URL (and outside a request, without SERVER_NAME) there is no URL to
+    give and delivery reports are not asked for.
+    """
+    base = current_app.config.get("CASEWORK_PUBLIC_URL") or ""
+    if not base:
+        try:
+            base = url_for("core.index", _external=True)
+        except RuntimeError:
+            log.warning("no CASEWORK_PUBLIC_URL: SMS delivery reports are not requested")
+            return None
+    return f"{base.rstrip('/')}/sms/status?m={message.id}"
+
+
+def outbound_messages(case: Case, limit: int = 10) -> list[Message]:
+    """The latest messages sent to the case's reporter, newest first."""
+    return list(
+        db.session.scalars(
+            select(Message)
+            .where(Message.case_id == case.id, Message.direction == "out")
+            .order_by(Message.created_dt.desc(), Message.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# ----------------------------------------------------------------- plugged into notifications
+
+
+def _resolve_reporter(ident: str) -> str:
+    """``reporter:<id>`` -> the number in clear, checked again at send time: a STOP that
+    arrived after the message was queued still stops it."""
+    reporter = db.session.get(Reporter, int(ident))
+    try:
+        check_reachable(reporter)
+    except ReporterOptedOut:
+        raise notifications.Undeliverable("the reporter opted out", code="opted_out") from None
+    except ReporterUnreachable:
+        raise notifications.Undeliverable(
+            "the reporter may not be contacted", code="unreachable"
+        ) from None
+    assert reporter is not None
+    return reporter.phone
+
+
+def _on_message_result(row, outcome: str) -> None:
+    """Carry the outbox's result to the `Message` (``ref`` ``message:<id>``)."""
+    message = db.session.get(Message, int(row.ref.split(":", 1)[1]))
+    if message is None:
+        return
+    if outcome == "sent":
+        message.provider_sid = message.provider_sid or row.provider_id
+        if message.status == "queued":  # a delivery report may already have moved it on
+            message.status = row.provider_status or "sent"
+        message.updated_dt = clock.now()
+    elif outcome == "dead":
+        message.status = "failed"
+        message.error_code = row.last_error_code or "undeliverable"
+        message.updated_dt = clock.now()
+        if message.case is not None:
+            record_event(
+                message.case,
+                "message_failed",
+                actor=None,
+                data={"message_id": message.id, "error_code": message.error_code},
+            )
+
+
+def init_app(app: Flask) -> None:
+    notifications.init_app(app, clock=clock.now)
+    notifications.register_resolver("reporter", _resolve_reporter, app=app)
+    notifications.register_hook("message", _on_message_result, app=app)
+
+
+@dataclass(frozen=True)
+class ContactState:
+    """For the compose box: may the user write, and if not, why (a sentence)."""
+
+    allowed: bool
+    reason: str | None = None
+
+
+def contact_state(user, case: Case) -> ContactState:
+    if not may_message_reporter(user, case):
+        return ContactState(False)
+    try:
+        check_reachable(case.reporter)
+    except ReporterUnreachable as exc:
+        return ContactState(False, str(exc))
+    return ContactState(True)

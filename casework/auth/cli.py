@@ -104,7 +104,7 @@ def users_create(
     """Create a user account.
 
     The password is read from standard input when it is not a terminal (one line, e.g.
-    ``echo "$PW" | casework users create ...``), otherwise it is asked for twice, hidden.
+    'casework users create ... < password.txt'), otherwise it is asked for twice, hidden.
     It must be at least 12 characters long.
 
     A --committee name must match an existing committee, unless --create-committee is
@@ -177,7 +177,7 @@ def tokens() -> None:
 def tokens_create(email: str) -> None:
     """Print a new API token for EMAIL's user. Only its hash is stored: copy it now.
 
-    Use it as ``Authorization: Bearer <token>`` on /api/v1/.
+    Use it as the header 'Authorization: Bearer <token>' on /api/v1/.
     """
     user = find_user(email)
     if user is None:

@@ -24,7 +24,7 @@ def reporters() -> None:
 def rotate_key() -> None:
     """Re-encrypt every reporter phone number under the newest CASEWORK_DATA_KEY key.
 
-    Rotation: put the new Fernet key first in CASEWORK_DATA_KEY (``NEW,OLD``), run this
+    Rotation: put the new Fernet key first in CASEWORK_DATA_KEY ('NEW,OLD'), run this
     command, then remove OLD. Lookup hashes are recomputed with the new key too. All rows
     change in one transaction: on any error nothing is changed.
     """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import click
@@ -16,6 +17,7 @@ from casework.extensions import db
 @with_appcontext
 def scheduler() -> None:
     """Run the scheduler (outbox dispatch, reminders) in the foreground. Run exactly one."""
+    _log_to_stderr()
     from notifications.scheduler import build_scheduler, run_scheduler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -23,6 +25,15 @@ def scheduler() -> None:
     jobs = ", ".join(job.id for job in scheduler.get_jobs())
     click.echo(f"Scheduler running (UTC), jobs: {jobs}. Stop it with Ctrl-C.")
     run_scheduler(scheduler)
+
+
+def _log_to_stderr() -> None:
+    """A long-running command says what it does (unless logging is configured already)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        logging.getLogger("twilio").setLevel(logging.WARNING)  # request-by-request chatter
 
 
 @click.group()
@@ -49,6 +60,7 @@ def dispatch(once: bool, batch: int, interval: float) -> None:
     if once:
         _echo(drain(batch))
         return
+    _log_to_stderr()
     click.echo("Dispatching; stop with Ctrl-C.")
     try:
         while True:

@@ -79,7 +79,7 @@ from casework.errors import (
 )
 from casework.extensions import db
 from casework.sites.models import Site
-from workflows import TRANSITIONS, allowed_transitions, transition
+from workflows import TRANSITIONS, allowed_transitions, check, transition
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -433,6 +433,7 @@ def render_case(
             revealed_phone=revealed_phone,
             events=events,
             transitions=[transition(name) for name in forms["transitions"]],
+            not_yet=_what_is_missing(case, forms["transitions"]),
             transition_inputs=TRANSITION_INPUTS,
             now=clock.now(),
             is_assignee=case.assignee_id == current_user.id,
@@ -440,6 +441,30 @@ def render_case(
         ),
         status,
     )
+
+
+# Stand-ins for what a transition's own inputs will supply, so that the check below
+# reports only what the case itself still lacks (a decision, a corroboration...).
+_PROBE_DATA = {
+    "resolution": "unresolved",
+    "reason": "-",
+    "committee_id": "-",
+    "duplicate_of_id": "-",
+}
+
+
+def _what_is_missing(case: Case, names) -> dict[str, list[str]]:
+    """Guard sentences for the offered transitions, shown before the user clicks; the
+    button stays, and the same guards run again, with the real input, on POST."""
+    missing: dict[str, list[str]] = {}
+    for name in names:
+        try:
+            check(case, name, current_user.role, _PROBE_DATA)
+        except GuardFailed as exc:
+            missing[name] = [_(reason) for reason in exc.reasons]
+        except TransitionNotAllowed:
+            continue
+    return missing
 
 
 @bp.get("/<reference>")

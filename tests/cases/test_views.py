@@ -667,6 +667,10 @@ def test_guard_failures_are_sentences_and_nothing_is_lost(login_as, make_case):
     client, _ = login_as("officer")
     case = make_case()
     url = case_url(case)
+    # The page says what is missing before the user tries...
+    page = text_of(client.get(url))
+    assert "Set a risk category before triage." in page
+    # ...and again, as the reason for refusing, when they try anyway.
     response = submit(client, url, f"{url}/transitions/triage")
     assert response.status_code == 422
     html = text_of(response)
@@ -898,3 +902,14 @@ def test_overdue_cases_are_highlighted(login_as, make_case, frozen_now):
     assert "overdue" not in rows[on_time.reference]
     assert 'class="level level-' in html or "level-none" in html
     assert "overdue" in text_of(client.get(case_url(late)))
+
+
+def test_page_says_what_a_transition_still_needs(login_as, make_case, make_committee):
+    committee = make_committee()
+    client, _ = login_as("supervisor")
+    case = make_case(status="escalated", committee_id=committee.id, level=1, category="SEC")
+    html = text_of(client.get(case_url(case)))
+    assert "A Level 1 case needs a committee decision before it can be closed." in html
+    assert "Record the committee&#39;s decision first." in html or (
+        "Record the committee's decision first." in html
+    )

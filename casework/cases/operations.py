@@ -8,7 +8,8 @@ from: a mismatch raises `StaleCase` rather than overwrite somebody else's change
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -441,6 +442,44 @@ def record_decision(case: Case, *, outcome: str, summary: str, actor: User) -> D
         data={"decision_id": decision.id, "outcome": outcome, "summary": summary},
     )
     return decision
+
+
+# A case open this long may be published before it closes ("long-running", DOMAIN.md).
+PUBLISH_OPEN_CASES_AFTER = timedelta(days=90)
+_PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+
+
+def publish(case: Case, *, summary: str, actor: User, expected_version: int | None = None) -> Case:
+    """Publish a redacted summary for viewers: a supervisor's step, on a closed or
+    long-running case. The summary is what viewers read; it must not carry a phone number."""
+    _require_work(case, actor)
+    if actor.role != "supervisor":
+        raise PermissionDenied("Only a supervisor can publish a case summary.")
+    _check_version(case, expected_version)
+    summary = summary.strip()
+    if not summary:
+        raise InvalidInput("Write the public summary first.")
+    if _PHONE_LIKE.search(summary):
+        raise InvalidInput("The public summary must not contain a phone number.")
+    if not case.is_closed and clock.now() - case.reported_dt < PUBLISH_OPEN_CASES_AFTER:
+        raise InvalidInput("Only closed cases, or cases open for more than 90 days, are published.")
+    case.public_summary = summary
+    case.is_published = True
+    _touch(case)
+    record_event(case, "published", actor=actor, data={"summary": summary})
+    return case
+
+
+def unpublish(case: Case, *, actor: User, reason: str) -> Case:
+    _require_work(case, actor)
+    if actor.role != "supervisor":
+        raise PermissionDenied("Only a supervisor can withdraw a published summary.")
+    if not reason.strip():
+        raise InvalidInput("Say why the summary is withdrawn.")
+    case.is_published = False
+    _touch(case)
+    record_event(case, "unpublished", actor=actor, data={"reason": reason})
+    return case
 
 
 def reveal_phone(case: Case, *, actor: User) -> str:

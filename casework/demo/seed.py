@@ -285,6 +285,9 @@ class _CaseWalk:
             start = original.reported_dt + timedelta(hours=self.rng.uniform(6, 60))
         else:
             low, high = AGES[r.plan]
+            if r.published and not r.plan.startswith(("closed", "duplicate")):
+                # An open case is published only once it is long-running (ops.publish).
+                low, high = max(low, 100), max(high, 150)
             start = self.s.now - timedelta(days=self.rng.uniform(low, high))
         self.at(start)
         self.receive()
@@ -558,13 +561,9 @@ class _CaseWalk:
 
     def publish(self) -> None:
         """Publication is a supervisor's separate step; the summary names no person."""
-        case = self.case
-        case.public_summary = _public_summary(case)
-        case.is_published = True
-        case.updated_dt = clock.now()
-        ops.record_event(
-            case, "published", actor=self.supervisor, data={"summary": case.public_summary}
-        )
+        if not self.case.is_closed:  # an open case is published once it is long-running
+            self.at(max(clock.now(), self.case.reported_dt + ops.PUBLISH_OPEN_CASES_AFTER))
+        ops.publish(self.case, summary=_public_summary(self.case), actor=self.supervisor)
         self.s.result.published += 1
 
 

@@ -204,3 +204,22 @@ def test_audit_detects_tampering(db, make_user, make_case, runner, tamper):
     assert result.exit_code == 1
     assert f"event #{3 if tamper != 'delete' else 4}" in result.output
     assert db.session.scalar(select(CaseEvent.id).where(CaseEvent.id == events[0].id))
+
+
+def test_publish_is_a_supervisors_step_on_closed_or_long_running_cases(
+    db, make_user, make_case, frozen_now
+):
+    supervisor, officer = make_user("supervisor"), make_user("officer")
+    case = make_case(category="BRB", level=2)
+    with pytest.raises(PermissionDenied):
+        ops.publish(case, summary="Illegal fee at a bridge.", actor=officer)
+    with pytest.raises(InvalidInput, match="closed"):
+        ops.publish(case, summary="Illegal fee at a bridge.", actor=supervisor)
+    clock.freeze(frozen_now + timedelta(days=91))
+    with pytest.raises(InvalidInput, match="phone"):
+        ops.publish(case, summary="Call +243 991 234 567 for details", actor=supervisor)
+    ops.publish(case, summary="Illegal fee at a bridge; under mitigation.", actor=supervisor)
+    assert case.is_published
+    ops.unpublish(case, actor=supervisor, reason="Summary named a cooperative wrongly")
+    assert not case.is_published
+    assert [e.kind for e in ops.events_of(case)][-2:] == ["published", "unpublished"]

@@ -45,6 +45,13 @@ def _no_external_network(monkeypatch):
 # ---------------------------------------------------------------- the database
 
 
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and not is_postgres(
+        os.environ.get("CASEWORK_TEST_DATABASE_URL", "")
+    ):
+        pytest.skip("PostgreSQL only: set CASEWORK_TEST_DATABASE_URL=postgresql://...")
+
+
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 

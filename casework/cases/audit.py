@@ -20,10 +20,15 @@ class BrokenLink:
 
 def verify_chains(batch_size: int = 5000) -> tuple[int, BrokenLink | None]:
     """Walk every chain in (case, seq) order; return events checked and the first break."""
+    query = select(CaseEvent).order_by(CaseEvent.case_id, CaseEvent.seq)
+    with db.session.scalars(query.execution_options(yield_per=batch_size)) as events:
+        return _walk(events)
+
+
+def _walk(events) -> tuple[int, BrokenLink | None]:
     checked = 0
     last_case, last_seq, last_hash = None, 0, GENESIS_HASH
-    query = select(CaseEvent).order_by(CaseEvent.case_id, CaseEvent.seq)
-    for event in db.session.scalars(query.execution_options(yield_per=batch_size)):
+    for event in events:
         if event.case_id != last_case:
             last_case, last_seq, last_hash = event.case_id, 0, GENESIS_HASH
         problem = None

@@ -1,21 +1,11 @@
 """Helpers for the notifications tests: a resolver for ``test:<name>`` recipients, a hook
-that records outcomes, and PostgreSQL-only tests skipped on SQLite."""
+that records outcomes."""
 
 from __future__ import annotations
-
-import os
 
 import pytest
 
 import notifications
-from tests.conftest import is_postgres
-
-
-def pytest_runtest_setup(item):
-    if item.get_closest_marker("postgres") and not is_postgres(
-        os.environ.get("CASEWORK_TEST_DATABASE_URL", "")
-    ):
-        pytest.skip("needs CASEWORK_TEST_DATABASE_URL=postgresql://...")
 
 
 @pytest.fixture

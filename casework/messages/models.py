@@ -44,6 +44,8 @@ class Message(db.Model):
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporters.id"))
+    # For an outbound reply: the inbound message it answers.
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
     body: Mapped[str] = mapped_column(db.Text, default="")
     language: Mapped[str | None] = mapped_column(String(8))
     media: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

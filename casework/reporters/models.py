@@ -33,6 +33,9 @@ class Reporter(db.Model):
     is_phone_valid: Mapped[bool] = mapped_column(default=True)
     country: Mapped[str | None] = mapped_column(String(2))
     language: Mapped[str | None] = mapped_column(String(8))
+    # How ``language`` was chosen: "keyword" (the reporter asked; it sticks), "text"
+    # (detected from a message) or "country" (the number's country code).
+    language_source: Mapped[str | None] = mapped_column(String(10))
     anonymity: Mapped[str] = mapped_column(String(20), default="confidential")
     opted_out_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -1,10 +1,248 @@
-"""SMS intake (Twilio webhooks) and the SMS simulator. Filled in by the SMS intake issue."""
+"""Twilio's webhooks (``/sms/inbound``, ``/sms/status``) and the SMS simulator.
 
-from flask import Blueprint, abort
+The webhooks are public (Twilio has no session) and CSRF-exempt (Twilio signs instead):
+a request without a valid ``X-Twilio-Signature`` gets 403 and leaves nothing behind.
+They never answer 500: whatever goes wrong is logged (never with a phone number) and
+Twilio gets a 200 with an empty TwiML response, or a 4xx for a request that cannot be
+taken (400 without From/MessageSid, 413 over 64 KB).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from twilio.twiml.messaging_response import MessagingResponse
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from casework.cases.models import Case
+from casework.extensions import csrf, db
+from casework.intake import operations
+from casework.intake import simulator as simulator_ops
+from casework.intake.forms import SimulatorForm
+from casework.intake.signature import public_url, request_is_from_twilio
+from casework.security import public
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("intake", __name__)
+
+MAX_BODY = 64 * 1024
+
+
+def twiml(reply_text: str | None = None, status_url: str | None = None) -> Response:
+    response = MessagingResponse()
+    if reply_text:
+        response.message(reply_text, action=status_url, method="POST" if status_url else None)
+    return Response(str(response), status=200, mimetype="application/xml")
+
+
+def _plain(status: int, text: str) -> Response:
+    return Response(text + "\n", status=status, mimetype="text/plain")
+
+
+def _refuse_unsigned_or_oversized() -> Response | None:
+    """413 for bodies over 64 KB, 403 without Twilio's signature; None when fine."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return _plain(413, "Request body over 64 KB.")
+    # A chunked body has no length to check up front, and Werkzeug cuts a form at the
+    # limit rather than refuse it: read one byte more than allowed to tell.
+    request.max_content_length = MAX_BODY + 1
+    try:
+        if len(request.get_data(cache=True)) > MAX_BODY:
+            return _plain(413, "Request body over 64 KB.")
+    except RequestEntityTooLarge:
+        return _plain(413, "Request body over 64 KB.")
+    if not request_is_from_twilio():
+        log.warning(
+            "Refused %s: missing or wrong Twilio signature (MessageSid %s)",
+            request.path,
+            (request.form.get("MessageSid") or "-")[:64],
+        )
+        return _plain(403, "Missing or wrong X-Twilio-Signature.")
+    return None
+
+
+def status_callback_url(message_id: int) -> str:
+    return public_url("/sms/status", f"m={message_id}")
+
+
+@bp.post("/sms/inbound")
+@csrf.exempt
+@public
+def sms_inbound():
+    signed = False
+    try:
+        refused = _refuse_unsigned_or_oversized()
+        if refused is not None:
+            return refused
+        signed = True
+        sid = (request.form.get("MessageSid") or request.form.get("SmsSid") or "").strip()
+        sender = (request.form.get("From") or "").strip()
+        if not sid or not sender or len(sid) > 64:
+            return _plain(400, "MessageSid and From are required.")
+        inbound = operations.Inbound(
+            sid=sid,
+            sender=sender,
+            body=request.form.get("Body") or "",
+            media=operations.media_from_form(request.form),
+        )
+        outcome = operations.receive_message(inbound)
+        if outcome.is_duplicate:
+            db.session.rollback()
+            log.info("SMS %s delivered again: ignored", sid)
+            return twiml()
+        reply = outcome.reply
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception(
+            "SMS intake failed (MessageSid %s)", (request.form.get("MessageSid") or "-")[:64]
+        )
+        if signed:
+            _keep_what_we_can()
+        return twiml()
+    if reply is None:
+        return twiml()
+    return twiml(reply.body, status_callback_url(reply.id))
+
+
+def _keep_what_we_can() -> None:
+    """After a failure, store the bare message (flagged) so the report is not lost."""
+    try:
+        from casework.messages.models import Message
+
+        sid = (request.form.get("MessageSid") or "").strip()[:64]
+        if not sid:
+            return
+        db.session.add(
+            Message(
+                direction="in",
+                provider_sid=sid,
+                body=request.form.get("Body") or "",
+                media=operations.media_from_form(request.form),
+                is_flagged=True,
+                flag_reason="processing_failed",
+            )
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("Could not keep SMS %s either", (request.form.get("MessageSid") or "-")[:64])
+
+
+@bp.post("/sms/status")
+@csrf.exempt
+@public
+def sms_status():
+    try:
+        refused = _refuse_unsigned_or_oversized()
+        if refused is not None:
+            return refused
+        message_id = request.args.get("m", type=int)
+        provider_sid = (request.form.get("MessageSid") or request.form.get("SmsSid") or "").strip()
+        status = request.form.get("MessageStatus") or request.form.get("SmsStatus") or ""
+        if message_id is None and not provider_sid:
+            return _plain(400, "MessageSid is required.")
+        message = operations.record_delivery_status(
+            message_id=message_id,
+            provider_sid=provider_sid or None,
+            status=status,
+            error_code=(request.form.get("ErrorCode") or "").strip() or None,
+        )
+        if message is None:
+            log.info("Status callback for an unknown message (%s, id %s)", provider_sid, message_id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("SMS status callback failed")
+    return twiml()
+
+
+# ---------------------------------------------------------------- the simulator
+
+SIMULATOR_ROLES = frozenset({"officer", "supervisor", "admin"})
+
+
+def _require_simulator_role() -> None:
+    if current_user.role not in SIMULATOR_ROLES:
+        abort(403)
 
 
 @bp.get("/simulator")
 def simulator():
-    abort(404)
+    _require_simulator_role()
+    form = SimulatorForm(formdata=None)
+    number = request.args.get("number")
+    if number in simulator_ops.ALLOWED:
+        form.number.data = number
+    if request.args.get("channel") in {"sms", "whatsapp"}:
+        form.channel.data = request.args["channel"]
+    return _render_simulator(form)
+
+
+@bp.post("/simulator")
+def simulator_send():
+    _require_simulator_role()
+    form = SimulatorForm()
+    if not form.validate():
+        return _render_simulator(form, status=422)
+    try:
+        result = simulator_ops.send(
+            form.number.data, form.body.data or "", channel=form.channel.data
+        )
+    except Exception:
+        log.exception("The SMS simulator could not reach the webhook")
+        flash(_("The message could not be delivered to the webhook; see the server log."), "error")
+        return redirect(url_for(".simulator", number=form.number.data, channel=form.channel.data))
+    session[_LAST] = {
+        "number": form.number.data,
+        "status_code": result.status_code,
+        "twiml": result.twiml[:4000],
+        "reply": result.reply,
+    }
+    return redirect(url_for(".simulator", number=form.number.data, channel=form.channel.data))
+
+
+_LAST = "intake.simulator.last"
+
+
+def _render_simulator(form: SimulatorForm, status: int = 200):
+    number = form.number.data or simulator_ops.NUMBERS[0][0]
+    form.number.data = number
+    last = session.pop(_LAST, None)
+    if last and last.get("number") != number:
+        last = None
+    db.session.expire_all()
+    messages = simulator_ops.thread(number, current_user)
+    references = {
+        case.id: case.reference
+        for case in db.session.scalars(
+            select(Case).where(Case.id.in_({m.case_id for m in messages if m.case_id}))
+        )
+    }
+    return (
+        render_template(
+            "intake/simulator.html",
+            form=form,
+            messages=messages,
+            references=references,
+            last=last,
+            webhook_url=public_url("/sms/inbound"),
+            numbers=simulator_ops.NUMBERS,
+        ),
+        status,
+    )

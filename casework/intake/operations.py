@@ -1,0 +1,500 @@
+"""SMS intake: an inbound message becomes a case, a follow-up, or an answer to a keyword.
+
+Like every operation, these flush and never commit; the webhook view commits once.
+
+Idempotency: the inbound message row is written first, with ``INSERT ... ON CONFLICT
+(provider_sid) DO NOTHING``. The unique MessageSid decides, not a read-then-write: a
+second delivery, even one racing the first on another worker, inserts nothing and gets no
+case and no reply. (On PostgreSQL the second insert waits for the first transaction and
+then finds the row; should the first roll back, the second goes ahead.) A SAVEPOINT +
+IntegrityError would do the same on PostgreSQL, but on SQLite the pysqlite driver opens
+no transaction before a SAVEPOINT, so releasing it commits the row on its own: a failure
+later in the request would leave a message with no case that every retry then takes for
+a duplicate.
+
+Per reporter, messages are handled one at a time: the reporter row is locked (``FOR
+UPDATE`` on PostgreSQL; SQLite serialises writers anyway), so two parts of one report
+arriving together on two workers give one case and a follow-up, not two cases.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import phonenumbers
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from casework import clock
+from casework.cases.models import Case
+from casework.cases.operations import create_case, record_event
+from casework.extensions import db
+from casework.intake import classify, keywords, language, replies
+from casework.messages.models import DELIVERY_STATUSES, Message
+from casework.reporters import crypto
+from casework.reporters.models import Reporter, mask_phone
+
+log = logging.getLogger(__name__)
+
+MAX_MEDIA = 10  # Twilio's own limit per message
+# Keywords answered with a fixed text: parsed kind -> reply key.
+_KEYWORD_REPLIES = {"help": "help", "language": "language", "new_without_text": "new_without_text"}
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """What Twilio's webhook tells us about one inbound message."""
+
+    sid: str
+    sender: str  # the From field as given, "whatsapp:" prefix included
+    body: str = ""
+    media: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    """What happened: ``action`` names the path taken (for logs and tests)."""
+
+    action: str
+    message: Message | None = None
+    reporter: Reporter | None = None
+    case: Case | None = None
+    reply: Message | None = None
+
+    @property
+    def is_duplicate(self) -> bool:
+        return self.action == "duplicate"
+
+
+def media_from_form(form: Any) -> list[dict[str, str]]:
+    """``NumMedia``, ``MediaUrl0``, ``MediaContentType0``... as a list of dicts."""
+    try:
+        count = int(form.get("NumMedia") or 0)
+    except ValueError:
+        count = 0
+    media = []
+    for i in range(max(0, min(count, MAX_MEDIA))):
+        url = (form.get(f"MediaUrl{i}") or "").strip()
+        if url:
+            media.append({"url": url, "content_type": form.get(f"MediaContentType{i}") or ""})
+    return media
+
+
+@dataclass(frozen=True)
+class Sender:
+    channel: str
+    number: str  # E.164 when valid, else what was given (without "whatsapp:")
+    is_valid: bool
+    country: str | None
+
+
+def parse_sender(raw: str) -> Sender:
+    channel = "sms"
+    number = raw.strip()
+    if number.lower().startswith("whatsapp:"):
+        channel = "whatsapp"
+        number = number[len("whatsapp:") :].strip()
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return Sender(channel, number, False, None)
+    if not phonenumbers.is_valid_number(parsed):
+        return Sender(channel, number, False, phonenumbers.region_code_for_number(parsed))
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return Sender(channel, e164, True, phonenumbers.region_code_for_number(parsed))
+
+
+def _insert_ignoring_conflict(model: type, index: str, values: dict[str, Any]) -> int | None:
+    """Insert a row; None when the unique ``index`` column already holds the value."""
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[index])
+        .returning(model.id)
+    )
+    return db.session.execute(stmt).scalar_one_or_none()
+
+
+def receive_message(inbound: Inbound) -> Outcome:
+    """Store an inbound SMS and act on it; see the module docstring for the guarantees."""
+    now = clock.now()
+    sender = parse_sender(inbound.sender)
+    message_id = _insert_ignoring_conflict(
+        Message,
+        "provider_sid",
+        {
+            "direction": "in",
+            "channel": sender.channel,
+            "provider_sid": inbound.sid,
+            "body": inbound.body,
+            "media": inbound.media,
+            "status": "received",
+            "is_flagged": False,
+            "created_dt": now,
+        },
+    )
+    if message_id is None:
+        return Outcome("duplicate")
+    message = db.session.get(Message, message_id)
+    assert message is not None
+    reporter = _reporter_for(sender, now)
+    message.reporter_id = reporter.id
+    if not sender.is_valid:
+        _flag(message, "invalid_sender")
+    outcome = Outcome("", message=message, reporter=reporter)
+    config = current_app.config
+    parsed = keywords.parse(inbound.body, prefix=config["CASEWORK_REFERENCE_PREFIX"])
+
+    # An opt-out is honoured whatever else is going on, flood included.
+    if parsed.kind in {"stop", "start"}:
+        _opt(reporter, parsed.kind, now, message)
+        outcome.action = parsed.kind
+        if not _is_flooded(reporter, message, now):
+            lang = _language(reporter, parsed, None, sender)
+            text = replies.render(parsed.kind, lang)
+            outcome.reply = _reply(message, reporter, text, lang, confirm_stop=True)
+        return outcome
+
+    if _is_flooded(reporter, message, now):
+        outcome.case = _store_flooded(message, reporter, now)
+        outcome.action = "flooded"
+        return outcome
+
+    text = parsed.text if parsed.kind in {"report", "new"} else ""
+    detected = language.detect(text) if text else None
+    message.language = detected
+    lang = _language(reporter, parsed, detected, sender)
+
+    kind = "help" if parsed.kind == "empty" and not inbound.media else parsed.kind
+    if kind in _KEYWORD_REPLIES:
+        outcome.action = "language" if kind == "language" else "help"
+        text = replies.render(_KEYWORD_REPLIES[kind], lang)
+        outcome.reply = _reply(message, reporter, text, lang)
+    elif kind == "status":
+        _answer_status(outcome, parsed, lang)
+    else:
+        _take_report(outcome, parsed, text, lang, sender, now)
+    return outcome
+
+
+# ---------------------------------------------------------------- the steps
+
+
+def _reporter_for(sender: Sender, now) -> Reporter:
+    """The reporter with this number, created if new, and locked for this transaction."""
+    reporter_id = db.session.scalar(
+        select(Reporter.id).where(Reporter.phone_hash.in_(crypto.lookup_hashes(sender.number)))
+    )
+    if reporter_id is None:
+        reporter_id = _insert_ignoring_conflict(
+            Reporter,
+            "phone_hash",
+            {
+                "phone_hash": crypto.lookup_hash(sender.number),
+                "phone_encrypted": crypto.encrypt(sender.number),
+                "phone_masked": mask_phone(sender.number),
+                "is_phone_valid": sender.is_valid,
+                "country": sender.country,
+                "anonymity": "confidential",
+                "created_dt": now,
+            },
+        )
+    if reporter_id is None:  # created by a concurrent request a moment ago
+        reporter_id = db.session.scalar(
+            select(Reporter.id).where(Reporter.phone_hash == crypto.lookup_hash(sender.number))
+        )
+    reporter = db.session.scalars(
+        select(Reporter)
+        .where(Reporter.id == reporter_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    return reporter
+
+
+def _flag(message: Message, reason: str) -> None:
+    message.is_flagged = True
+    reasons = [r for r in (message.flag_reason or "").split(",") if r]
+    if reason not in reasons:
+        reasons.append(reason)
+    message.flag_reason = ",".join(reasons)[:100]
+
+
+def _language(reporter: Reporter, parsed: keywords.Parsed, detected, sender: Sender) -> str:
+    lang, source = language.choose(
+        keyword_choice=parsed.language if parsed.kind == "language" else None,
+        reporter_language=reporter.language,
+        reporter_source=reporter.language_source,
+        detected=detected,
+        keyword_language=parsed.language,
+        country=sender.country,
+    )
+    reporter.language, reporter.language_source = lang, source
+    return lang
+
+
+def _latest_case(reporter: Reporter) -> Case | None:
+    return db.session.scalars(
+        select(Case)
+        .where(Case.reporter_id == reporter.id)
+        .order_by(Case.reported_dt.desc(), Case.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _is_flooded(reporter: Reporter, message: Message, now) -> bool:
+    limit = current_app.config["CASEWORK_SMS_HOURLY_LIMIT"]
+    if not limit or limit <= 0:
+        return False
+    earlier = db.session.scalar(
+        select(func.count())
+        .select_from(Message)
+        .where(
+            Message.reporter_id == reporter.id,
+            Message.direction == "in",
+            Message.created_dt > now - timedelta(hours=1),
+            Message.id != message.id,
+        )
+    )
+    return (earlier or 0) >= limit
+
+
+def _store_flooded(message: Message, reporter: Reporter, now) -> Case | None:
+    """Past the hourly limit: keep the message on the latest case, flagged, and say nothing.
+    The case's timeline gets one event per flood, not one per message."""
+    _flag(message, "flood")
+    case = _latest_case(reporter)
+    if case is None:
+        return None
+    message.case_id = case.id
+    already = db.session.scalar(
+        select(func.count())
+        .select_from(Message)
+        .where(
+            Message.reporter_id == reporter.id,
+            Message.direction == "in",
+            Message.created_dt > now - timedelta(hours=1),
+            Message.flag_reason.contains("flood"),
+            Message.id != message.id,
+        )
+    )
+    if not already:
+        record_event(
+            case,
+            "message_flood",
+            actor=None,
+            data={
+                "message_id": message.id,
+                "limit_per_hour": current_app.config["CASEWORK_SMS_HOURLY_LIMIT"],
+            },
+        )
+    log.warning(
+        "SMS flood from reporter %s: message %s kept on %s", reporter.id, message.id,
+        case.reference,
+    )  # fmt: skip
+    return case
+
+
+def _opt(reporter: Reporter, kind: str, now, message: Message) -> None:
+    """STOP records the opt-out (no more outbound SMS); START undoes it. Open cases hear of it."""
+    if kind == "stop":
+        changed = reporter.opted_out_dt is None
+        reporter.opted_out_dt = reporter.opted_out_dt or now
+        event = "reporter_opted_out"
+    else:
+        changed = reporter.opted_out_dt is not None
+        reporter.opted_out_dt = None
+        event = "reporter_opted_in"
+    if not changed:
+        return
+    cases = list(
+        db.session.scalars(
+            select(Case).where(Case.reporter_id == reporter.id, Case.status != "closed")
+        )
+    )
+    for case in cases:
+        record_event(case, event, actor=None, data={"message_id": message.id})
+
+
+def _answer_status(outcome: Outcome, parsed: keywords.Parsed, lang: str) -> None:
+    """Only a case reported from this number is found; any other reference, existing or not,
+    gets the same neutral answer, so nobody can probe references."""
+    reporter, message = outcome.reporter, outcome.message
+    assert reporter is not None and message is not None
+    outcome.action = "status"
+    if parsed.reference is None:
+        case = _latest_case(reporter)
+    elif parsed.reference:
+        case = db.session.scalars(
+            select(Case).where(Case.reference == parsed.reference, Case.reporter_id == reporter.id)
+        ).first()
+    else:
+        case = None
+    if case is None:
+        outcome.action = "status_not_found"
+        outcome.reply = _reply(message, reporter, replies.render("not_found", lang), lang)
+        return
+    outcome.case = case
+    # The request goes on the case's record but the message is not attached to the case:
+    # asking for news is not part of the report (nor does it reopen the follow-up window).
+    record_event(case, "message_in", actor=None, data=_message_data(message, keyword="status"))
+    text = replies.status_reply(case.reference, case.status, lang)
+    outcome.reply = _reply(message, reporter, text, lang, case=case)
+
+
+def _take_report(outcome: Outcome, parsed: keywords.Parsed, text: str, lang: str,
+                 sender: Sender, now) -> None:  # fmt: skip
+    reporter, message = outcome.reporter, outcome.message
+    assert reporter is not None and message is not None
+    if not text.strip():  # media only
+        n = len(message.media)
+        text = f"[{n} attachment{'s' if n != 1 else ''}, no text]"
+    suggestion = classify.suggest_category(text)
+    site = classify.suggest_site(
+        text, country=sender.country, app_extensions=current_app.extensions
+    )
+
+    case = None if parsed.kind == "new" else _open_case_to_follow(reporter, now)
+    if case is not None:
+        outcome.action = "follow_up"
+        message.case_id = case.id
+        if case.status == "received":  # parts of a split report may name what the first lacked
+            if case.suggested_category is None and suggestion.category:
+                case.suggested_category = suggestion.category
+                case.suggested_level = suggestion.level
+            if case.suggested_site_id is None and site is not None:
+                case.suggested_site = site
+        record_event(case, "message_in", actor=None, data=_message_data(message, text=text))
+        reply_text = replies.render("follow_up", lang, ref=case.reference)
+    else:
+        outcome.action = "new_case"
+        case = create_case(
+            description=text,
+            channel=sender.channel,
+            actor=None,
+            reporter=reporter,
+            language=lang,
+            suggested_category=suggestion.category,
+            suggested_level=suggestion.level,
+            suggested_site=site,
+        )
+        message.case_id = case.id
+        record_event(case, "message_in", actor=None, data=_message_data(message, text=text))
+        reply_text = replies.render("new_case", lang, ref=case.reference)
+        log.info(
+            "SMS %s from reporter %s opened %s (suggested %s, level %s)",
+            message.provider_sid, reporter.id, case.reference, suggestion.category,
+            suggestion.level,
+        )  # fmt: skip
+    outcome.case = case
+    outcome.reply = _reply(message, reporter, reply_text, lang, case=case)
+
+
+def _open_case_to_follow(reporter: Reporter, now) -> Case | None:
+    """The reporter's latest case, if still open and its last inbound message (or its
+    opening) is within the follow-up window."""
+    case = _latest_case(reporter)
+    if case is None or case.status == "closed":
+        return None
+    last = db.session.scalar(
+        select(func.max(Message.created_dt)).where(
+            Message.case_id == case.id, Message.direction == "in"
+        )
+    )
+    window = timedelta(hours=current_app.config["CASEWORK_FOLLOWUP_WINDOW_HOURS"])
+    if now - (last or case.reported_dt) > window:
+        return None
+    return case
+
+
+def _message_data(message: Message, **extra: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"message_id": message.id, "channel": message.channel}
+    if message.media:
+        data["media"] = [m.get("content_type", "") for m in message.media]
+    if message.language:
+        data["language"] = message.language
+    data.update(extra)
+    return data
+
+
+def _reply(message: Message, reporter: Reporter, text: str, lang: str,
+           case: Case | None = None, confirm_stop: bool = False) -> Message | None:  # fmt: skip
+    """Record the reply as an outbound message, or None when nothing may be sent: the
+    reporter opted out (STOP itself is confirmed once), or the sender is no phone number we
+    can text (which also keeps auto-responders from looping with us)."""
+    if reporter.is_opted_out and not confirm_stop:
+        return None
+    if not reporter.is_phone_valid:
+        return None
+    reply = Message(
+        direction="out",
+        channel=message.channel,
+        case_id=case.id if case else None,
+        reporter_id=reporter.id,
+        reply_to_id=message.id,
+        body=text,
+        language=lang,
+        status="queued",
+        created_dt=clock.now(),
+    )
+    db.session.add(reply)
+    db.session.flush()
+    if case is not None:
+        record_event(case, "message_out", actor=None, data={"message_id": reply.id, "text": text})
+    return reply
+
+
+# ---------------------------------------------------------------- delivery status
+
+# Callbacks can arrive out of order; a message's status only moves forward.
+_STATUS_RANK = {
+    "queued": 1,
+    "accepted": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "canceled": 4,
+    "read": 5,
+}
+
+
+def record_delivery_status(
+    *, message_id: int | None, provider_sid: str | None, status: str, error_code: str | None
+) -> Message | None:
+    """Apply Twilio's status callback to our outbound message, found by our id or its SID."""
+    message = None
+    if message_id is not None:
+        message = db.session.get(Message, message_id)
+        if message is not None and (
+            message.direction != "out"
+            or (provider_sid and message.provider_sid not in (None, provider_sid))
+        ):
+            message = None
+    if message is None and provider_sid:
+        message = db.session.scalars(
+            select(Message).where(Message.provider_sid == provider_sid, Message.direction == "out")
+        ).first()
+    if message is None:
+        return None
+    status = (status or "").strip().lower()
+    if status in DELIVERY_STATUSES and _STATUS_RANK.get(status, 0) >= _STATUS_RANK.get(
+        message.status, 0
+    ):
+        message.status = status
+    if error_code:
+        message.error_code = error_code[:20]
+    if provider_sid and message.provider_sid is None:
+        taken = db.session.scalar(select(Message.id).where(Message.provider_sid == provider_sid))
+        if taken is None:
+            message.provider_sid = provider_sid[:64]
+    message.updated_dt = clock.now()
+    return message

@@ -1,0 +1,151 @@
+"""The SMS simulator: a phone in the browser that texts the real webhook.
+
+A message goes through ``POST /sms/inbound`` exactly as Twilio's would: the same form
+fields, signed with ``TWILIO_AUTH_TOKEN`` over the URL the webhook checks. The call runs
+in a thread of its own so the webhook gets a fresh application context and database
+session, as a request from Twilio would, rather than the officer's.
+
+Only the fictitious numbers below can be used, and the thread shows only messages the
+simulator sent (MessageSid prefix ``SMSIM``) and the replies to them: should one of these
+numbers belong to a real person who texts the programme, the simulator shows nothing of it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+from flask import Flask, current_app, request
+from sqlalchemy import and_, or_, select
+from werkzeug.test import Client
+
+from casework.cases.models import Case
+from casework.cases.permissions import can_view
+from casework.extensions import db
+from casework.intake.signature import public_url, sign
+from casework.messages.models import Message
+from casework.reporters.models import Reporter
+
+SID_PREFIX = "SMSIM"
+# (number, label): valid mobile numbers per phonenumbers, one or two per country.
+NUMBERS: tuple[tuple[str, str], ...] = (
+    ("+243990000001", "DRC +243 990 000 001"),
+    ("+243970000002", "DRC +243 970 000 002"),
+    ("+250780000003", "Rwanda +250 780 000 003"),
+    ("+25779000004", "Burundi +257 79 000 004"),
+    ("+256770000005", "Uganda +256 770 000 005"),
+)
+ALLOWED = frozenset(number for number, _ in NUMBERS)
+INBOUND_PATH = "/sms/inbound"
+
+
+@dataclass(frozen=True)
+class Result:
+    status_code: int
+    twiml: str
+    reply: str | None
+
+
+def new_sid() -> str:
+    return SID_PREFIX + secrets.token_hex(15)[:29]
+
+
+def send(number: str, body: str, *, channel: str = "sms") -> Result:
+    """Text ``body`` from ``number`` to the webhook, signed like Twilio; what it answered."""
+    if number not in ALLOWED:
+        raise ValueError("not a simulator number")
+    config = current_app.config
+    sender = f"whatsapp:{number}" if channel == "whatsapp" else number
+    to = config.get("TWILIO_FROM_NUMBER") or "+15005550006"
+    params = {
+        "MessageSid": new_sid(),
+        "SmsSid": "",
+        "AccountSid": config.get("TWILIO_ACCOUNT_SID") or "",
+        "From": sender,
+        "To": f"whatsapp:{to}" if channel == "whatsapp" else to,
+        "Body": body,
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "SmsStatus": "received",
+        "ApiVersion": "2010-04-01",
+    }
+    params["SmsSid"] = params["MessageSid"]
+    url = public_url(INBOUND_PATH)
+    headers = {"X-Twilio-Signature": sign(url, params)}
+    base_url = request.host_url.rstrip("/") + request.script_root
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return _post_in_own_thread(app, base_url, params, headers)
+
+
+def _post_in_own_thread(app: Flask, base_url: str, params, headers) -> Result:
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            response = Client(app).post(
+                INBOUND_PATH, base_url=base_url, data=params, headers=headers
+            )
+            box["result"] = (response.status_code, response.get_data(as_text=True))
+        except Exception as error:  # handed back to the caller's thread
+            box["error"] = error
+
+    worker = threading.Thread(target=run, name="sms-simulator", daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    if "result" not in box:
+        raise TimeoutError("the webhook did not answer within 60 seconds")
+    status_code, text = box["result"]  # type: ignore[misc]
+    return Result(status_code, text, reply_text(text))
+
+
+def reply_text(twiml: str) -> str | None:
+    """The text of the first ``<Message>`` in a TwiML response (our own webhook's output)."""
+    try:
+        root = ET.fromstring(twiml)  # noqa: S314  (our own webhook's answer, not outside input)
+    except ET.ParseError:
+        return None
+    element = root.find("Message")
+    if element is None:
+        return None
+    body = element.find("Body")
+    return (body.text if body is not None else element.text) or ""
+
+
+def thread(number: str, user, limit: int = 50) -> list[Message]:
+    """The simulator's messages from ``number`` and the replies to them, oldest first; a
+    message on a case the user may not see is left out."""
+    if number not in ALLOWED:
+        return []
+    reporter = Reporter.find(number)
+    if reporter is None:
+        return []
+    sent = select(Message.id).where(
+        Message.reporter_id == reporter.id,
+        Message.direction == "in",
+        Message.provider_sid.startswith(SID_PREFIX),
+    )
+    rows = list(
+        db.session.scalars(
+            select(Message)
+            .where(
+                Message.reporter_id == reporter.id,
+                or_(
+                    and_(Message.direction == "in", Message.provider_sid.startswith(SID_PREFIX)),
+                    and_(Message.direction == "out", Message.reply_to_id.in_(sent)),
+                ),
+            )
+            .order_by(Message.created_dt.desc(), Message.id.desc())
+            .limit(limit)
+        )
+    )
+    cases = {
+        case.id: case
+        for case in db.session.scalars(
+            select(Case).where(Case.id.in_({m.case_id for m in rows if m.case_id}))
+        )
+    }
+    return [m for m in reversed(rows) if m.case_id is None or can_view(user, cases[m.case_id])]

@@ -292,15 +292,14 @@ def _committees() -> list[Committee]:
 def _fill_choices(slot: str, form, case: Case) -> None:
     """Choices that come from the database, for the forms that have them."""
     if slot == "assign":
-        if current_user.role == "supervisor":
-            form.assignee_id.choices = choices(
-                [
-                    ("0", _("nobody")),
-                    *((str(u.id), f"{u.display_name} ({u.role})") for u in _assignable_users()),
-                ]
-            )
-        else:  # an officer may only take the case
-            form.assignee_id.choices = choices([(str(current_user.id), current_user.display_name)])
+        # Officers only see a "take this case" button; whether they may assign somebody
+        # else is the operation's call (403), not a form error.
+        form.assignee_id.choices = choices(
+            [
+                ("0", _("nobody")),
+                *((str(u.id), f"{u.display_name} ({u.role})") for u in _assignable_users()),
+            ]
+        )
     elif slot == "transition":
         form.committee_id.choices = choices(
             [("", _("choose...")), *((str(c.id), c.name) for c in _committees())]
@@ -501,6 +500,8 @@ def add_note(reference: str):
 def assign(reference: str):
     case = get_case(reference)
     _require_work(case)
+    if current_user.role not in WORKING_ROLES:
+        abort(403)
     form = AssignForm()
     _fill_choices("assign", form, case)
     if not form.validate():

@@ -330,7 +330,7 @@ def test_officer_takes_a_case_but_cannot_assign_others(login_as, make_case, make
     assert "Take this case" in html
     fields = form_fields(html, f"{url}/assign")
     response = client.post(f"{url}/assign", data={**fields, "assignee_id": str(colleague.id)})
-    assert response.status_code in {403, 422}
+    assert response.status_code == 403
     assert fresh(case).assignee_id is None
     assert submit(client, url, f"{url}/assign").status_code == 302
     assert fresh(case).assignee_id == officer.id
@@ -350,7 +350,7 @@ def test_committee_member_cannot_assign(login_as, make_case, make_committee):
         f"{url}/assign",
         data={"csrf_token": csrf_token(client, url), "version": "1", "assignee_id": "1"},
     )
-    assert response.status_code in {403, 422}
+    assert response.status_code == 403
     assert events(case, "assigned") == []
 
 

@@ -913,3 +913,31 @@ def test_page_says_what_a_transition_still_needs(login_as, make_case, make_commi
     assert "Record the committee&#39;s decision first." in html or (
         "Record the committee's decision first." in html
     )
+
+
+def test_timeline_speaks_of_messages_from_other_areas(login_as, make_case, db):
+    """Events recorded by SMS intake and the outbox read as sentences too; a kind the page
+    does not know yet still reads as words, never as a data dump."""
+    from casework.cases.operations import record_event
+
+    case = make_case()
+    record_event(
+        case,
+        "message_in",
+        actor=None,
+        data={"channel": "sms", "text": "Na leo tena", "media": ["image/jpeg"]},
+    )
+    record_event(case, "message_out", actor=None, data={"text": "Asante. Ref CW-..."})
+    record_event(case, "message_failed", actor=None, data={"error_code": "30003"})
+    record_event(case, "reporter_opted_out", actor=None, data={"message_id": 1})
+    record_event(case, "reminder_sent", actor=None, data={"due": "2026-11-03"})
+    db.session.commit()
+    client, _ = login_as("officer")
+    html = text_of(client.get(case_url(case)))
+    assert "The reporter sent a message by SMS." in html and "Na leo tena" in html
+    assert "It has 1 attachment." in html
+    assert "Casework replied to the reporter." in html
+    assert "could not be delivered (30003)" in html
+    assert "asked for no more SMS (STOP)" in html
+    assert "Casework: reminder sent." in html
+    assert "{&#39;" not in html and "2026-11-03" not in html

@@ -414,7 +414,7 @@ def render_case(
         if conflict:
             form.version.data = str(case.version)
         if slot == "transition":
-            name = request.view_args["name"]
+            name = (request.view_args or {})["name"]
             forms["transitions"][name] = form
             open_slot = f"transition-{name}"
         else:

@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/casework db upgrade
 	$(BIN)/casework demo seed --if-empty
-	$(BIN)/casework run --host 127.0.0.1 --port 5000
+	$(BIN)/casework demo serve --host 127.0.0.1 --port 5000
 
 ## test: the whole suite (SQLite unless CASEWORK_TEST_DATABASE_URL names PostgreSQL)
 test: $(STAMP)

@@ -6,6 +6,7 @@ import base64
 from dataclasses import dataclass
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
 
 from casework.cases.models import Case
 from casework.cases.permissions import visible_filter
@@ -54,9 +55,16 @@ def case_query(user, filters: CaseFilters) -> Select:
         query = query.where(Case.assignee_id == int(filters.assignee))
     if filters.q:
         like = f"%{filters.q.strip()}%"
-        query = query.where(
-            or_(Case.reference.ilike(like), Case.title.ilike(like), Case.description.ilike(like))
-        )
+        if user.role == "viewer":  # viewers search what they may read: the public summary
+            query = query.where(or_(Case.reference.ilike(like), Case.public_summary.ilike(like)))
+        else:
+            query = query.where(
+                or_(
+                    Case.reference.ilike(like),
+                    Case.title.ilike(like),
+                    Case.description.ilike(like),
+                )
+            )
     return query
 
 
@@ -64,7 +72,11 @@ def page_of_cases(
     user, filters: CaseFilters, *, cursor: str | None, limit: int
 ) -> tuple[list[Case], str | None]:
     """Newest first, keyset on id: a page never shifts when new cases arrive."""
-    query = case_query(user, filters).order_by(Case.id.desc())
+    query = (
+        case_query(user, filters)
+        .options(selectinload(Case.site), selectinload(Case.assignee))
+        .order_by(Case.id.desc())
+    )
     if cursor:
         query = query.where(Case.id < decode_cursor(cursor))
     rows = list(db.session.scalars(query.limit(limit + 1)))

@@ -79,3 +79,36 @@ def demo_seed(if_empty: bool, seed_value: int) -> None:
     click.echo(
         "  Other committee members (firstname.lastname@example.org) use casework-demo-committee."
     )
+
+
+@demo.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def demo_serve(host: str, port: int) -> None:
+    """Serve the app for a demo, with the scheduler in the same process.
+
+    Fine for one laptop; in production run gunicorn and `casework scheduler` separately.
+    """
+    from flask import current_app
+    from sqlalchemy import select
+
+    from casework.auth.models import User
+    from casework.demo.seed import demo_password
+    from notifications.scheduler import build_scheduler
+
+    app = current_app._get_current_object()
+    users = db.session.scalars(select(User).order_by(User.role, User.id)).all()
+    click.echo(f"Casework demo on http://{host}:{port}/ - logins (demo only):")
+    seen: set[str] = set()
+    for user in users:
+        if user.role not in seen and user.check_password(demo_password(user.role)):
+            seen.add(user.role)
+            click.echo(f"  {user.role:<11} {user.email:<32} {demo_password(user.role)}")
+    db.session.remove()
+    scheduler = build_scheduler(app, background=True)
+    scheduler.start()
+    try:
+        app.run(host=host, port=port, use_reloader=False, debug=False)
+    finally:
+        scheduler.shutdown(wait=False)

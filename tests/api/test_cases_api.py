@@ -164,3 +164,14 @@ def test_unknown_reference_is_404_problem(client, make_user, bearer):
     response = client.get("/api/v1/cases/CW-0000-0000", headers=bearer(make_user("officer")))
     assert response.status_code == 404
     assert response.content_type == "application/problem+json"
+
+
+def test_viewer_text_search_reads_only_the_public_summary(client, make_user, make_case, bearer):
+    headers = bearer(make_user("viewer"))
+    make_case(
+        description="Secret witness name Amani at Rubaya",
+        is_published=True,
+        public_summary="Illegal taxation at a checkpoint.",
+    )
+    assert client.get("/api/v1/cases?q=Amani", headers=headers).json["items"] == []
+    assert len(client.get("/api/v1/cases?q=checkpoint", headers=headers).json["items"]) == 1

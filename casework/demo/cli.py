@@ -92,6 +92,7 @@ def demo_serve(host: str, port: int) -> None:
     """
     from flask import current_app
     from sqlalchemy import select
+    from werkzeug.serving import run_simple
 
     from casework.auth.models import User
     from casework.demo.seed import demo_password
@@ -109,6 +110,6 @@ def demo_serve(host: str, port: int) -> None:
     scheduler = build_scheduler(app, background=True)
     scheduler.start()
     try:
-        app.run(host=host, port=port, use_reloader=False, debug=False)
+        run_simple(host, port, app, use_reloader=False, threaded=True)
     finally:
         scheduler.shutdown(wait=False)

@@ -9,6 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 import casework.types
+import notifications.types
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

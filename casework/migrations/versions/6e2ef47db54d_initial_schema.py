@@ -1,18 +1,19 @@
 """initial schema
 
-Revision ID: 0e2b8181dd34
+Revision ID: 6e2ef47db54d
 Revises: 
-Create Date: 2026-11-25 22:29:01.856571
+Create Date: 2026-11-25 22:57:33.691712
 
 """
 from alembic import op
 import sqlalchemy as sa
 
 import casework.types
+import notifications.types
 
 
 # revision identifiers, used by Alembic.
-revision = '0e2b8181dd34'
+revision = '6e2ef47db54d'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -29,6 +30,38 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_committees')),
     sa.UniqueConstraint('name', name=op.f('uq_committees_name'))
     )
+    op.create_table('outbox_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('recipient', sa.String(length=320), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('html_body', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_dt', notifications.types.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('claim_token', sa.String(length=32), nullable=True),
+    sa.Column('claimed_dt', notifications.types.AwareDateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('last_error_code', sa.String(length=20), nullable=True),
+    sa.Column('provider_id', sa.String(length=255), nullable=True),
+    sa.Column('provider_status', sa.String(length=20), nullable=True),
+    sa.Column('dedupe_key', sa.String(length=200), nullable=True),
+    sa.Column('status_callback_url', sa.String(length=500), nullable=True),
+    sa.Column('ref', sa.String(length=100), nullable=True),
+    sa.Column('created_dt', notifications.types.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('sent_dt', notifications.types.AwareDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("channel IN ('email', 'sms')", name=op.f('ck_outbox_messages_channel')),
+    sa.CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'dead')", name=op.f('ck_outbox_messages_status')),
+    sa.CheckConstraint('attempts >= 0', name=op.f('ck_outbox_messages_attempts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbox_messages_dedupe_key'))
+    )
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_messages_ref'), ['ref'], unique=False)
+        batch_op.create_index('ix_outbox_messages_status_claimed', ['status', 'claimed_dt'], unique=False)
+        batch_op.create_index('ix_outbox_messages_status_next_attempt', ['status', 'next_attempt_dt'], unique=False)
+
     op.create_table('reporters',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('phone_hash', sa.String(length=64), nullable=False),
@@ -37,6 +70,7 @@ def upgrade():
     sa.Column('is_phone_valid', sa.Boolean(), nullable=False),
     sa.Column('country', sa.String(length=2), nullable=True),
     sa.Column('language', sa.String(length=8), nullable=True),
+    sa.Column('language_source', sa.String(length=10), nullable=True),
     sa.Column('anonymity', sa.String(length=20), nullable=False),
     sa.Column('opted_out_dt', casework.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_dt', casework.types.UTCDateTime(timezone=True), nullable=False),
@@ -220,6 +254,7 @@ def upgrade():
     sa.Column('provider_sid', sa.String(length=64), nullable=True),
     sa.Column('case_id', sa.Integer(), nullable=True),
     sa.Column('reporter_id', sa.Integer(), nullable=True),
+    sa.Column('reply_to_id', sa.Integer(), nullable=True),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('language', sa.String(length=8), nullable=True),
     sa.Column('media', sa.JSON(), nullable=False),
@@ -231,12 +266,14 @@ def upgrade():
     sa.Column('updated_dt', casework.types.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("direction IN ('in', 'out')", name=op.f('ck_messages_direction')),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_messages_case_id_cases')),
+    sa.ForeignKeyConstraint(['reply_to_id'], ['messages.id'], name=op.f('fk_messages_reply_to_id_messages')),
     sa.ForeignKeyConstraint(['reporter_id'], ['reporters.id'], name=op.f('fk_messages_reporter_id_reporters')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_messages')),
     sa.UniqueConstraint('provider_sid', name=op.f('uq_messages_provider_sid'))
     )
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_messages_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_messages_reply_to_id'), ['reply_to_id'], unique=False)
         batch_op.create_index('ix_messages_reporter_created', ['reporter_id', 'created_dt'], unique=False)
 
     op.create_table('mitigation_actions',
@@ -267,6 +304,7 @@ def downgrade():
     op.drop_table('mitigation_actions')
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index('ix_messages_reporter_created')
+        batch_op.drop_index(batch_op.f('ix_messages_reply_to_id'))
         batch_op.drop_index(batch_op.f('ix_messages_case_id'))
 
     op.drop_table('messages')
@@ -310,5 +348,11 @@ def downgrade():
 
     op.drop_table('sites')
     op.drop_table('reporters')
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_messages_status_next_attempt')
+        batch_op.drop_index('ix_outbox_messages_status_claimed')
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_ref'))
+
+    op.drop_table('outbox_messages')
     op.drop_table('committees')
     # ### end Alembic commands ###

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import func, select
+from sqlalchemy import event, select
 
 from casework.cases.models import CATEGORIES
 from casework.extensions import db
@@ -216,14 +216,14 @@ GENERIC_SITE_WORDS = frozenset(
     {"mont", "mine", "mines", "site", "puits", "carriere", "colline", "mgodi", "kirombe"}
     | {"hill", "de", "du", "des", "la", "le", "les", "ya", "wa"}
 )
-_SITE_CACHE_SECONDS = 300
+_SITE_CACHE_SECONDS = 60
 
 
 @dataclass(frozen=True)
 class _SiteIndex:
     """Normalised site names (with and without generic words), sorted by length."""
 
-    key: tuple[int, int | None]
+    key: int
     built: float
     names: list[str]
     lengths: list[int]  # len() of each name, ascending
@@ -232,15 +232,24 @@ class _SiteIndex:
     word_counts: set[int]
 
 
+_sites_changed = [0]  # bumped whenever this process writes a site
+
+
+@event.listens_for(Site, "after_insert")
+@event.listens_for(Site, "after_update")
+@event.listens_for(Site, "after_delete")
+def _site_written(mapper, connection, target) -> None:
+    _sites_changed[0] += 1
+
+
 def _site_index(app_extensions: dict) -> _SiteIndex:
-    """The registry's names, cached per app; rebuilt when sites are added or removed, and
-    every few minutes (renames)."""
-    count, max_id = db.session.execute(select(func.count(Site.id), func.max(Site.id))).one()
-    key = (int(count), max_id)
+    """The registry's names, cached per app: rebuilt after this process writes a site, and
+    at least every minute (another process's imports and renames)."""
     cached: _SiteIndex | None = app_extensions.get("casework.intake.sites")
     now = time.monotonic()
-    if cached and cached.key == key and now - cached.built < _SITE_CACHE_SECONDS:
+    if cached and cached.key == _sites_changed[0] and now - cached.built < _SITE_CACHE_SECONDS:
         return cached
+    key = _sites_changed[0]
     entries = []
     for site_id, name, country in db.session.execute(select(Site.id, Site.name, Site.country)):
         norm = normalise(name)

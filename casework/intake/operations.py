@@ -38,12 +38,13 @@ from casework.intake import classify, keywords, language, replies
 from casework.messages.models import DELIVERY_STATUSES, Message
 from casework.reporters import crypto
 from casework.reporters.models import Reporter, mask_phone
+from casework.sites.models import Site
 
 log = logging.getLogger(__name__)
 
 MAX_MEDIA = 10  # Twilio's own limit per message
-# Keywords answered with a fixed text: parsed kind -> reply key.
-_KEYWORD_REPLIES = {"help": "help", "language": "language", "new_without_text": "new_without_text"}
+# Keywords answered with a fixed text: parsed kind -> reply key (else the help text).
+_KEYWORD_REPLIES = {"language": "language", "new_without_text": "new_without_text"}
 
 
 @dataclass(frozen=True)
@@ -109,24 +110,57 @@ def parse_sender(raw: str) -> Sender:
     return Sender(channel, e164, True, phonenumbers.region_code_for_number(parsed))
 
 
-def _insert_ignoring_conflict(model: type, index: str, values: dict[str, Any]) -> int | None:
-    """Insert a row; None when the unique ``index`` column already holds the value."""
+def _insert_ignoring_conflict(model: type, index: str, values: dict[str, Any]):
+    """Insert a row and return it (in the session); None when the unique ``index`` column
+    already holds the value."""
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = (
         insert(model)
         .values(**values)
         .on_conflict_do_nothing(index_elements=[index])
-        .returning(model.id)
+        .returning(model)
     )
-    return db.session.execute(stmt).scalar_one_or_none()
+    return db.session.scalars(stmt).first()
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What the text says, worked out before the transaction takes any lock."""
+
+    parsed: keywords.Parsed
+    text: str  # the report's text ("" for keywords)
+    detected: str | None
+    suggestion: classify.Suggestion | None = None
+    site: Site | None = None
+
+
+def _read(inbound: Inbound, sender: Sender) -> _Reading:
+    parsed = keywords.parse(inbound.body, prefix=current_app.config["CASEWORK_REFERENCE_PREFIX"])
+    is_report = parsed.kind in {"report", "new"} or (parsed.kind == "empty" and inbound.media)
+    if not is_report:
+        return _Reading(parsed, "", None)
+    text = parsed.text
+    if not text.strip():  # media only
+        n = len(inbound.media)
+        text = f"[{n} attachment{'s' if n != 1 else ''}, no text]"
+    return _Reading(
+        parsed,
+        text,
+        language.detect(parsed.text) if parsed.text else None,
+        classify.suggest_category(text),
+        classify.suggest_site(text, country=sender.country, app_extensions=current_app.extensions),
+    )
 
 
 def receive_message(inbound: Inbound) -> Outcome:
     """Store an inbound SMS and act on it; see the module docstring for the guarantees."""
     now = clock.now()
     sender = parse_sender(inbound.sender)
-    message_id = _insert_ignoring_conflict(
+    # Reading the text is the slow part and needs no lock: do it before the first write
+    # (on SQLite the first write holds the database's write lock until the commit).
+    reading = _read(inbound, sender)
+    message = _insert_ignoring_conflict(
         Message,
         "provider_sid",
         {
@@ -137,20 +171,24 @@ def receive_message(inbound: Inbound) -> Outcome:
             "media": inbound.media,
             "status": "received",
             "is_flagged": False,
+            "language": reading.detected,
             "created_dt": now,
         },
     )
-    if message_id is None:
+    if message is None:
         return Outcome("duplicate")
-    message = db.session.get(Message, message_id)
-    assert message is not None
+    # Changes to the message gather into one UPDATE at the next explicit flush.
+    with db.session.no_autoflush:
+        return _act_on(message, reading, sender, now)
+
+
+def _act_on(message: Message, reading: _Reading, sender: Sender, now) -> Outcome:
     reporter = _reporter_for(sender, now)
     message.reporter_id = reporter.id
     if not sender.is_valid:
         _flag(message, "invalid_sender")
     outcome = Outcome("", message=message, reporter=reporter)
-    config = current_app.config
-    parsed = keywords.parse(inbound.body, prefix=config["CASEWORK_REFERENCE_PREFIX"])
+    parsed = reading.parsed
 
     # An opt-out is honoured whatever else is going on, flood included.
     if parsed.kind in {"stop", "start"}:
@@ -167,20 +205,15 @@ def receive_message(inbound: Inbound) -> Outcome:
         outcome.action = "flooded"
         return outcome
 
-    text = parsed.text if parsed.kind in {"report", "new"} else ""
-    detected = language.detect(text) if text else None
-    message.language = detected
-    lang = _language(reporter, parsed, detected, sender)
-
-    kind = "help" if parsed.kind == "empty" and not inbound.media else parsed.kind
-    if kind in _KEYWORD_REPLIES:
-        outcome.action = "language" if kind == "language" else "help"
-        text = replies.render(_KEYWORD_REPLIES[kind], lang)
-        outcome.reply = _reply(message, reporter, text, lang)
-    elif kind == "status":
+    lang = _language(reporter, parsed, reading.detected, sender)
+    if reading.suggestion is not None:
+        _take_report(outcome, reading, lang, sender, now)
+    elif parsed.kind == "status":
         _answer_status(outcome, parsed, lang)
-    else:
-        _take_report(outcome, parsed, text, lang, sender, now)
+    else:  # help, a language choice, NEW without text, an empty message
+        key = _KEYWORD_REPLIES.get(parsed.kind, "help")
+        outcome.action = "language" if key == "language" else "help"
+        outcome.reply = _reply(message, reporter, replies.render(key, lang), lang)
     return outcome
 
 
@@ -189,33 +222,32 @@ def receive_message(inbound: Inbound) -> Outcome:
 
 def _reporter_for(sender: Sender, now) -> Reporter:
     """The reporter with this number, created if new, and locked for this transaction."""
-    reporter_id = db.session.scalar(
-        select(Reporter.id).where(Reporter.phone_hash.in_(crypto.lookup_hashes(sender.number)))
-    )
-    if reporter_id is None:
-        reporter_id = _insert_ignoring_conflict(
-            Reporter,
-            "phone_hash",
-            {
-                "phone_hash": crypto.lookup_hash(sender.number),
-                "phone_encrypted": crypto.encrypt(sender.number),
-                "phone_masked": mask_phone(sender.number),
-                "is_phone_valid": sender.is_valid,
-                "country": sender.country,
-                "anonymity": "confidential",
-                "created_dt": now,
-            },
-        )
-    if reporter_id is None:  # created by a concurrent request a moment ago
-        reporter_id = db.session.scalar(
-            select(Reporter.id).where(Reporter.phone_hash == crypto.lookup_hash(sender.number))
-        )
-    reporter = db.session.scalars(
+    locked = (
         select(Reporter)
-        .where(Reporter.id == reporter_id)
+        .where(Reporter.phone_hash.in_(crypto.lookup_hashes(sender.number)))
         .with_for_update()
         .execution_options(populate_existing=True)
-    ).one()
+    )
+    reporter = db.session.scalars(locked).first()
+    if reporter is None:
+        # A row this transaction inserts is locked by it; a concurrent insert of the same
+        # number makes this one wait, then insert nothing, and the select finds theirs.
+        reporter = (
+            _insert_ignoring_conflict(
+                Reporter,
+                "phone_hash",
+                {
+                    "phone_hash": crypto.lookup_hash(sender.number),
+                    "phone_encrypted": crypto.encrypt(sender.number),
+                    "phone_masked": mask_phone(sender.number),
+                    "is_phone_valid": sender.is_valid,
+                    "country": sender.country,
+                    "anonymity": "confidential",
+                    "created_dt": now,
+                },
+            )
+            or db.session.scalars(locked).one()
+        )
     return reporter
 
 
@@ -349,19 +381,11 @@ def _answer_status(outcome: Outcome, parsed: keywords.Parsed, lang: str) -> None
     outcome.reply = _reply(message, reporter, text, lang, case=case)
 
 
-def _take_report(outcome: Outcome, parsed: keywords.Parsed, text: str, lang: str,
-                 sender: Sender, now) -> None:  # fmt: skip
+def _take_report(outcome: Outcome, reading: _Reading, lang: str, sender: Sender, now) -> None:
     reporter, message = outcome.reporter, outcome.message
-    assert reporter is not None and message is not None
-    if not text.strip():  # media only
-        n = len(message.media)
-        text = f"[{n} attachment{'s' if n != 1 else ''}, no text]"
-    suggestion = classify.suggest_category(text)
-    site = classify.suggest_site(
-        text, country=sender.country, app_extensions=current_app.extensions
-    )
-
-    case = None if parsed.kind == "new" else _open_case_to_follow(reporter, now)
+    assert reporter is not None and message is not None and reading.suggestion is not None
+    suggestion, site = reading.suggestion, reading.site
+    case = None if reading.parsed.kind == "new" else _open_case_to_follow(reporter, now)
     if case is not None:
         outcome.action = "follow_up"
         message.case_id = case.id
@@ -370,13 +394,16 @@ def _take_report(outcome: Outcome, parsed: keywords.Parsed, text: str, lang: str
                 case.suggested_category = suggestion.category
                 case.suggested_level = suggestion.level
             if case.suggested_site_id is None and site is not None:
-                case.suggested_site = site
-        record_event(case, "message_in", actor=None, data=_message_data(message, text=text))
+                case.suggested_site_id = site.id
+        data = _message_data(message, text=reading.text)
+        record_event(case, "message_in", actor=None, data=data)
         reply_text = replies.render("follow_up", lang, ref=case.reference)
     else:
+        # The report's first message is the case's description and its "created" event;
+        # later messages get "message_in" events of their own.
         outcome.action = "new_case"
         case = create_case(
-            description=text,
+            description=reading.text,
             channel=sender.channel,
             actor=None,
             reporter=reporter,
@@ -386,7 +413,6 @@ def _take_report(outcome: Outcome, parsed: keywords.Parsed, text: str, lang: str
             suggested_site=site,
         )
         message.case_id = case.id
-        record_event(case, "message_in", actor=None, data=_message_data(message, text=text))
         reply_text = replies.render("new_case", lang, ref=case.reference)
         log.info(
             "SMS %s from reporter %s opened %s (suggested %s, level %s)",
@@ -400,16 +426,22 @@ def _take_report(outcome: Outcome, parsed: keywords.Parsed, text: str, lang: str
 def _open_case_to_follow(reporter: Reporter, now) -> Case | None:
     """The reporter's latest case, if still open and its last inbound message (or its
     opening) is within the follow-up window."""
-    case = _latest_case(reporter)
-    if case is None or case.status == "closed":
-        return None
-    last = db.session.scalar(
-        select(func.max(Message.created_dt)).where(
-            Message.case_id == case.id, Message.direction == "in"
-        )
+    last_in = (
+        select(func.max(Message.created_dt))
+        .where(Message.case_id == Case.id, Message.direction == "in")
+        .scalar_subquery()
     )
+    row = db.session.execute(
+        select(Case, last_in)
+        .where(Case.reporter_id == reporter.id)
+        .order_by(Case.reported_dt.desc(), Case.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    case, last = row
     window = timedelta(hours=current_app.config["CASEWORK_FOLLOWUP_WINDOW_HOURS"])
-    if now - (last or case.reported_dt) > window:
+    if case.status == "closed" or now - (last or case.reported_dt) > window:
         return None
     return case
 

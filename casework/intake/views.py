@@ -25,6 +25,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("intake", __name__)
 
 MAX_BODY = 64 * 1024
+RETRIES = 3
 
 
 def twiml(reply_text: str | None = None, status_url: str | None = None) -> Response:
@@ -100,13 +102,23 @@ def sms_inbound():
             body=request.form.get("Body") or "",
             media=operations.media_from_form(request.form),
         )
-        outcome = operations.receive_message(inbound)
-        if outcome.is_duplicate:
-            db.session.rollback()
-            log.info("SMS %s delivered again: ignored", sid)
-            return twiml()
-        reply = outcome.reply
-        db.session.commit()
+        reply = None
+        for attempt in range(1, RETRIES + 1):
+            try:
+                outcome = operations.receive_message(inbound)
+                if outcome.is_duplicate:
+                    db.session.rollback()
+                    log.info("SMS %s delivered again: ignored", sid)
+                    return twiml()
+                if outcome.reply is not None:
+                    reply = (outcome.reply.body, outcome.reply.id)
+                db.session.commit()
+                break
+            except IntegrityError:
+                # A concurrent writer took the next event number of a case: start again.
+                db.session.rollback()
+                if attempt == RETRIES:
+                    raise
     except Exception:
         db.session.rollback()
         log.exception(
@@ -117,7 +129,7 @@ def sms_inbound():
         return twiml()
     if reply is None:
         return twiml()
-    return twiml(reply.body, status_callback_url(reply.id))
+    return twiml(reply[0], status_callback_url(reply[1]))
 
 
 def _keep_what_we_can() -> None:

@@ -19,10 +19,6 @@ from tests.conftest import is_postgres
 from tests.intake.conftest import DRC, INBOUND_URL, count, new_sid, read_answer, signature
 
 ON_POSTGRES = is_postgres(os.environ.get("CASEWORK_TEST_DATABASE_URL", ""))
-postgres_only = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not ON_POSTGRES, reason="needs CASEWORK_TEST_DATABASE_URL=postgresql://"),
-]
 sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="the PostgreSQL variant runs instead")
 
 REPORT = "Hommes armés au puits de Kalimbi, ils prennent les sacs de cassitérite."
@@ -80,15 +76,12 @@ def check_parts_of_one_report(app, db, n: int) -> None:
 
 
 @pytest.mark.parametrize("n", [2, 8])
-@pytest.mark.usefixtures("db")
 @pytest.mark.postgres
-@pytest.mark.skipif(not ON_POSTGRES, reason="needs CASEWORK_TEST_DATABASE_URL=postgresql://")
 def test_the_same_message_sid_at_the_same_moment_on_postgresql(app, db, n):
     check_one_case_for_one_sid(app, db, n)
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not ON_POSTGRES, reason="needs CASEWORK_TEST_DATABASE_URL=postgresql://")
 def test_parts_of_one_report_at_the_same_moment_on_postgresql(app, db):
     check_parts_of_one_report(app, db, 4)
 

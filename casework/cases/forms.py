@@ -285,6 +285,26 @@ class RevealPhoneForm(CaseForm):
     pass
 
 
+class PublishForm(CaseForm):
+    """The redacted summary member companies and auditors read (the operation checks it)."""
+
+    summary = TextAreaField(
+        _l("Public summary"),
+        validators=[DataRequired(_l("Write the public summary first.")), Length(max=5000)],
+        description=_l(
+            "Member companies and auditors read this text, not the report. "
+            "Name no person and give no phone number."
+        ),
+    )
+
+
+class UnpublishForm(CaseForm):
+    reason = TextAreaField(
+        _l("Why withdraw it"),
+        validators=[DataRequired(_l("Say why the summary is withdrawn.")), Length(max=5000)],
+    )
+
+
 class TransitionForm(CaseForm):
     """One form for every transition; the page shows only the inputs a transition needs.
 

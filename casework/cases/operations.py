@@ -26,7 +26,7 @@ from casework.cases.models import (
     MitigationAction,
     new_reference,
 )
-from casework.cases.permissions import PHONE_ROLES, can_view, can_work
+from casework.cases.permissions import PHONE_ROLES, PUBLISH_ROLES, can_view, can_work
 from casework.committees.models import DECISION_OUTCOMES, Committee, Decision
 from casework.errors import InvalidInput, PermissionDenied, StaleCase
 from casework.extensions import db
@@ -449,19 +449,28 @@ PUBLISH_OPEN_CASES_AFTER = timedelta(days=90)
 _PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 
 
+def can_publish(case: Case) -> bool:
+    """Whether the case is far enough along to publish: closed, or open this long."""
+    return case.is_closed or clock.now() - case.reported_dt >= PUBLISH_OPEN_CASES_AFTER
+
+
+def _require_publisher(case: Case, actor: User, message: str) -> None:
+    _require_work(case, actor)
+    if actor.role not in PUBLISH_ROLES:
+        raise PermissionDenied(message)
+
+
 def publish(case: Case, *, summary: str, actor: User, expected_version: int | None = None) -> Case:
     """Publish a redacted summary for viewers: a supervisor's step, on a closed or
     long-running case. The summary is what viewers read; it must not carry a phone number."""
-    _require_work(case, actor)
-    if actor.role != "supervisor":
-        raise PermissionDenied("Only a supervisor can publish a case summary.")
+    _require_publisher(case, actor, "Only a supervisor can publish a case summary.")
     _check_version(case, expected_version)
     summary = summary.strip()
     if not summary:
         raise InvalidInput("Write the public summary first.")
     if _PHONE_LIKE.search(summary):
         raise InvalidInput("The public summary must not contain a phone number.")
-    if not case.is_closed and clock.now() - case.reported_dt < PUBLISH_OPEN_CASES_AFTER:
+    if not can_publish(case):
         raise InvalidInput("Only closed cases, or cases open for more than 90 days, are published.")
     case.public_summary = summary
     case.is_published = True
@@ -470,10 +479,12 @@ def publish(case: Case, *, summary: str, actor: User, expected_version: int | No
     return case
 
 
-def unpublish(case: Case, *, actor: User, reason: str) -> Case:
-    _require_work(case, actor)
-    if actor.role != "supervisor":
-        raise PermissionDenied("Only a supervisor can withdraw a published summary.")
+def unpublish(case: Case, *, actor: User, reason: str, expected_version: int | None = None) -> Case:
+    """Withdraw the summary from viewers; the text stays on the case for a later republish."""
+    _require_publisher(case, actor, "Only a supervisor can withdraw a published summary.")
+    _check_version(case, expected_version)
+    if not case.is_published:
+        raise InvalidInput("This case has no published summary to withdraw.")
     if not reason.strip():
         raise InvalidInput("Say why the summary is withdrawn.")
     case.is_published = False

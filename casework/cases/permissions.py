@@ -9,6 +9,8 @@ from casework.cases.models import RESTRICTED_CATEGORIES, Case
 
 # Roles that may see a reporter's phone number in clear (each view is audited).
 PHONE_ROLES = frozenset({"supervisor"})
+# Roles that publish and withdraw a case's public summary (DOMAIN.md: a supervisor's step).
+PUBLISH_ROLES = frozenset({"supervisor"})
 
 
 def visible_filter(user) -> ColumnElement[bool]:

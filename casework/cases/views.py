@@ -12,9 +12,10 @@ handlers, which re-show the page the user posted from with their input kept:
   the transition, 409 when the case has moved to a state where it does not apply.
 
 Forms that overwrite what the user saw (transitions, assignment, details, level, the
-level review, committee decisions) send the version to the operation. Appending a note, a
-corroboration or an action, or marking an action done, overwrites nothing, so a version
-that moved on meanwhile does not stop them (a truly concurrent write still gets the 409).
+level review, committee decisions, publishing and withdrawing the public summary) send
+the version to the operation. Appending a note, a corroboration or an action, or marking
+an action done, overwrites nothing, so a version that moved on meanwhile does not stop
+them (a truly concurrent write still gets the 409).
 """
 
 from __future__ import annotations
@@ -61,13 +62,21 @@ from casework.cases.forms import (
     LevelReviewForm,
     NewReportForm,
     NoteForm,
+    PublishForm,
     RevealPhoneForm,
     TransitionForm,
+    UnpublishForm,
     category_label,
     choices,
 )
 from casework.cases.models import Case, MitigationAction
-from casework.cases.permissions import PHONE_ROLES, can_view, can_work, sees_full_case
+from casework.cases.permissions import (
+    PHONE_ROLES,
+    PUBLISH_ROLES,
+    can_view,
+    can_work,
+    sees_full_case,
+)
 from casework.cases.queries import CaseFilters, page_of_cases
 from casework.committees.models import Committee
 from casework.errors import (
@@ -115,6 +124,13 @@ def get_case(reference: str) -> Case:
 def _require_work(case: Case) -> None:
     """Read-only users (viewers, admins) may look but never post to a case."""
     if not can_work(current_user, case):
+        abort(403)
+
+
+def _require_publisher(case: Case) -> None:
+    """Refused before the form is read, so an officer's post never re-shows the form."""
+    _require_work(case)
+    if current_user.role not in PUBLISH_ROLES:
         abort(403)
 
 
@@ -356,6 +372,11 @@ def _default_forms(case: Case) -> dict[str, Any]:
         forms["decision"] = make("decision", DecisionForm)
     if user.role in PHONE_ROLES and case.reporter is not None:
         forms["reveal_phone"] = make("reveal_phone", RevealPhoneForm)
+    if user.role in PUBLISH_ROLES:
+        if operations.can_publish(case):
+            forms["publish"] = make("publish", PublishForm, summary=case.public_summary)
+        if case.is_published:
+            forms["unpublish"] = make("unpublish", UnpublishForm)
     for t in allowed_transitions(case, user.role):
         forms["transitions"][t.name] = make("transition", TransitionForm)
     return forms
@@ -687,6 +708,40 @@ def reveal_phone(reference: str):
     return render_case(case, revealed_phone=phone)
 
 
+@bp.post("/<reference>/publish")
+def publish(reference: str):
+    case = get_case(reference)
+    _require_publisher(case)
+    form = PublishForm()
+    if not form.validate():
+        return _invalid(case, "publish", form)
+    was_published = case.is_published
+    operations.publish(
+        case, summary=form.summary.data, actor=current_user, expected_version=form.expected_version
+    )
+    if was_published:
+        return _done(case, _("The public summary is updated."))
+    return _done(
+        case, _("The summary is published: member companies and auditors can read it now.")
+    )
+
+
+@bp.post("/<reference>/unpublish")
+def unpublish(reference: str):
+    case = get_case(reference)
+    _require_publisher(case)
+    form = UnpublishForm()
+    if not form.validate():
+        return _invalid(case, "unpublish", form)
+    operations.unpublish(
+        case,
+        actor=current_user,
+        reason=form.reason.data.strip(),
+        expected_version=form.expected_version,
+    )
+    return _done(case, _("The summary is withdrawn: viewers no longer see this case."))
+
+
 @bp.post("/<reference>/transitions/<name>")
 def fire_transition(reference: str, name: str):
     case = get_case(reference)
@@ -740,6 +795,8 @@ POSTED_FORMS: dict[str, tuple[str, type]] = {
     "cases.complete_action": ("action_done", ActionDoneForm),
     "cases.record_decision": ("decision", DecisionForm),
     "cases.reveal_phone": ("reveal_phone", RevealPhoneForm),
+    "cases.publish": ("publish", PublishForm),
+    "cases.unpublish": ("unpublish", UnpublishForm),
     "cases.fire_transition": ("transition", TransitionForm),
 }
 

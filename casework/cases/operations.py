@@ -446,7 +446,9 @@ def record_decision(case: Case, *, outcome: str, summary: str, actor: User) -> D
 
 # A case open this long may be published before it closes ("long-running", DOMAIN.md).
 PUBLISH_OPEN_CASES_AFTER = timedelta(days=90)
-_PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+# International (+243 99..., 00243...) or local (0991 234 567) numbers; dates and amounts
+# ("2024-05-12", "20 000 000 FC") are not phone numbers.
+_PHONE_LIKE = re.compile(r"(?:\+|\b00|\b0)\d(?:[\s().-]?\d){7,}")
 
 
 def can_publish(case: Case) -> bool:

@@ -223,3 +223,25 @@ def test_publish_is_a_supervisors_step_on_closed_or_long_running_cases(
     ops.unpublish(case, actor=supervisor, reason="Summary named a cooperative wrongly")
     assert not case.is_published
     assert [e.kind for e in ops.events_of(case)][-2:] == ["published", "unpublished"]
+
+
+@pytest.mark.parametrize(
+    ("summary", "refused"),
+    [
+        ("Call +243 991 234 567 for details", True),
+        ("Witness on 0991 234 567", True),
+        ("Reported on 2024-05-12 at the Mushaki barrier", False),
+        ("Fees of 20 000 000 FC a month were collected", False),
+    ],
+)
+def test_public_summary_phone_check_spares_dates_and_amounts(
+    db, make_user, make_case, summary, refused
+):
+    supervisor = make_user("supervisor")
+    case = make_case(status="closed", category="TAX", level=2)
+    if refused:
+        with pytest.raises(InvalidInput, match="phone"):
+            ops.publish(case, summary=summary, actor=supervisor)
+    else:
+        ops.publish(case, summary=summary, actor=supervisor)
+        assert case.is_published

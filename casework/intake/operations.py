@@ -13,8 +13,10 @@ later in the request would leave a message with no case that every retry then ta
 a duplicate.
 
 Per reporter, messages are handled one at a time: the reporter row is locked (``FOR
-UPDATE`` on PostgreSQL; SQLite serialises writers anyway), so two parts of one report
-arriving together on two workers give one case and a follow-up, not two cases.
+UPDATE`` on PostgreSQL; on SQLite that insert, the transaction's first write, takes the
+database's write lock before anything is read), so two parts of one report arriving
+together on two workers give one case and a follow-up, not two cases. What needs no lock
+(keywords, language detection, category and site suggestions) is worked out before.
 """
 
 from __future__ import annotations
@@ -395,7 +397,7 @@ def _take_report(outcome: Outcome, reading: _Reading, lang: str, sender: Sender,
                 case.suggested_level = suggestion.level
             if case.suggested_site_id is None and site is not None:
                 case.suggested_site_id = site.id
-        data = _message_data(message, text=reading.text)
+        data = _message_data(message, body=reading.text)
         record_event(case, "message_in", actor=None, data=data)
         reply_text = replies.render("follow_up", lang, ref=case.reference)
     else:
@@ -479,7 +481,7 @@ def _reply(message: Message, reporter: Reporter, text: str, lang: str,
     db.session.add(reply)
     db.session.flush()
     if case is not None:
-        record_event(case, "message_out", actor=None, data={"message_id": reply.id, "text": text})
+        record_event(case, "message_out", actor=None, data={"message_id": reply.id, "body": text})
     return reply
 
 

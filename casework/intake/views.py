@@ -35,6 +35,7 @@ from casework.intake import operations
 from casework.intake import simulator as simulator_ops
 from casework.intake.forms import SimulatorForm
 from casework.intake.signature import public_url, request_is_from_twilio
+from casework.messages.models import Message
 from casework.security import public
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ def _refuse_unsigned_or_oversized() -> Response | None:
         log.warning(
             "Refused %s: missing or wrong Twilio signature (MessageSid %s)",
             request.path,
-            (request.form.get("MessageSid") or "-")[:64],
+            _sid_for_log(),
         )
         return _plain(403, "Missing or wrong X-Twilio-Signature.")
     return None
@@ -86,57 +87,67 @@ def status_callback_url(message_id: int) -> str:
 @csrf.exempt
 @public
 def sms_inbound():
-    signed = False
+    stage = "checking"
     try:
         refused = _refuse_unsigned_or_oversized()
         if refused is not None:
             return refused
-        signed = True
         sid = (request.form.get("MessageSid") or request.form.get("SmsSid") or "").strip()
         sender = (request.form.get("From") or "").strip()
-        if not sid or not sender or len(sid) > 64:
+        if not sid or not sender:
             return _plain(400, "MessageSid and From are required.")
+        if len(sid) > 64:
+            return _plain(400, "MessageSid is too long.")
         inbound = operations.Inbound(
             sid=sid,
             sender=sender,
             body=request.form.get("Body") or "",
             media=operations.media_from_form(request.form),
         )
-        reply = None
-        for attempt in range(1, RETRIES + 1):
-            try:
-                outcome = operations.receive_message(inbound)
-                if outcome.is_duplicate:
-                    db.session.rollback()
-                    log.info("SMS %s delivered again: ignored", sid)
-                    return twiml()
-                if outcome.reply is not None:
-                    reply = (outcome.reply.body, outcome.reply.id)
-                db.session.commit()
-                break
-            except IntegrityError:
-                # A concurrent writer took the next event number of a case: start again.
-                db.session.rollback()
-                if attempt == RETRIES:
-                    raise
+        stage = "processing"
+        reply = _receive(inbound)
+        stage = "answering"
+        if reply is None:
+            return twiml()
+        return twiml(reply[0], status_callback_url(reply[1]))
     except Exception:
         db.session.rollback()
-        log.exception(
-            "SMS intake failed (MessageSid %s)", (request.form.get("MessageSid") or "-")[:64]
-        )
-        if signed:
+        log.exception("SMS intake failed while %s (MessageSid %s)", stage, _sid_for_log())
+        if stage == "processing":
             _keep_what_we_can()
         return twiml()
-    if reply is None:
-        return twiml()
-    return twiml(reply[0], status_callback_url(reply[1]))
+
+
+def _receive(inbound: operations.Inbound) -> tuple[str, int] | None:
+    """Process and commit; the reply's text and id, or None when nothing is to be sent."""
+    for attempt in range(1, RETRIES + 1):
+        try:
+            outcome = operations.receive_message(inbound)
+            if outcome.is_duplicate:
+                db.session.rollback()
+                log.info("SMS %s delivered again: ignored", inbound.sid)
+                return None
+            reply = (outcome.reply.body, outcome.reply.id) if outcome.reply else None
+            db.session.commit()
+            return reply
+        except IntegrityError:
+            # A concurrent writer took the next event number of a case: start again.
+            db.session.rollback()
+            if attempt == RETRIES:
+                raise
+    return None
+
+
+def _sid_for_log() -> str:
+    try:
+        return (request.form.get("MessageSid") or "-")[:64]
+    except Exception:
+        return "-"
 
 
 def _keep_what_we_can() -> None:
     """After a failure, store the bare message (flagged) so the report is not lost."""
     try:
-        from casework.messages.models import Message
-
         sid = (request.form.get("MessageSid") or "").strip()[:64]
         if not sid:
             return
@@ -153,7 +164,7 @@ def _keep_what_we_can() -> None:
         db.session.commit()
     except Exception:
         db.session.rollback()
-        log.exception("Could not keep SMS %s either", (request.form.get("MessageSid") or "-")[:64])
+        log.exception("Could not keep SMS %s either", _sid_for_log())
 
 
 @bp.post("/sms/status")

@@ -27,7 +27,7 @@ def test_a_second_message_within_the_window_attaches_to_the_case(sms, db, frozen
     events = db.session.scalars(
         db.select(CaseEvent).where(CaseEvent.kind == "message_in").order_by(CaseEvent.seq)
     ).all()
-    assert [e.data["text"] for e in events] == [SECOND]  # the first is the description
+    assert [e.data["body"] for e in events] == [SECOND]  # the first is the description
 
 
 def test_the_window_runs_from_the_last_message(sms, db, frozen_now):

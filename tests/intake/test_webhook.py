@@ -323,3 +323,30 @@ def test_no_phone_number_is_logged(sms, db, caplog):
         sms("START")
         sms(WATOTO, sender="whatsapp:" + DRC)
     assert DRC not in caplog.text and DRC[1:] not in caplog.text and "990000101" not in caplog.text
+
+
+def test_a_chunked_body_under_the_limit_is_read_whole(app, db):
+    from urllib.parse import urlencode
+
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    from tests.intake.conftest import signature
+
+    params = {"MessageSid": new_sid(), "From": DRC, "Body": WATOTO}
+    environ = EnvironBuilder(
+        path="/sms/inbound",
+        method="POST",
+        base_url="http://casework.test/",
+        input_stream=io.BytesIO(urlencode(params).encode()),
+        content_type="application/x-www-form-urlencoded",
+        headers={
+            "Transfer-Encoding": "chunked",
+            "X-Twilio-Signature": signature(INBOUND_URL, params),
+        },
+    ).get_environ()
+    del environ["CONTENT_LENGTH"]
+    environ["wsgi.input_terminated"] = True
+    _, status, _ = run_wsgi_app(app, environ, buffered=True)
+    assert status.startswith("200")
+    [case] = cases(db)
+    assert case.description == WATOTO

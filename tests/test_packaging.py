@@ -25,3 +25,16 @@ def test_templates_are_found_where_a_wheel_puts_them():
     from casework import _template_folder
 
     assert (Path(_template_folder()) / "base.html").exists()
+
+
+def test_compiled_translations_ship_as_package_data():
+    from fnmatch import fnmatch
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["casework"]
+    compiled = sorted((ROOT / "casework").glob("translations/*/LC_MESSAGES/messages.mo"))
+    assert compiled, "no compiled catalogues: run `make translations`"
+    for path in compiled:
+        relative = path.relative_to(ROOT / "casework").as_posix()
+        assert any(fnmatch(relative, p) for p in patterns), f"{relative} is not package data"

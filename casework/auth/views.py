@@ -1,4 +1,5 @@
-"""Login and logout. Sessions are regenerated on login; failed attempts are throttled."""
+"""Login, logout and the user's own settings. Sessions are regenerated on login; failed
+attempts are throttled."""
 
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
 from casework import clock
-from casework.auth.forms import LoginForm
+from casework.auth.forms import ROLE_LABELS, LanguageForm, LoginForm, ui_languages
 from casework.auth.models import User
 from casework.extensions import db
 from casework.security import public
@@ -94,3 +96,22 @@ def logout():
     session.clear()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/account/language")
+def set_language():
+    """Save the language the UI speaks to this user, then go back to the page they were on."""
+    form = LanguageForm()
+    if not form.validate():
+        flash(_("Choose one of the languages offered."), "error")
+        return redirect(_safe_next(form.next.data))
+    current_user.language = form.language.data
+    db.session.commit()
+    with force_locale(form.language.data):  # confirm in the language just chosen
+        flash(_("Language saved."), "info")
+    return redirect(_safe_next(form.next.data))
+
+
+@bp.app_context_processor
+def _account_context():
+    return {"role_labels": ROLE_LABELS, "ui_languages": ui_languages}

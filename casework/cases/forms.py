@@ -7,6 +7,7 @@ Choices that come from the database (officers, committees) are filled in by the 
 
 from __future__ import annotations
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -117,8 +118,14 @@ def category_label(code: str | None) -> str:
     return str(CATEGORY_LABELS.get(code, CATEGORIES.get(code, (code,))[0]))
 
 
+def _coded_label(code: str) -> LazyString:
+    """The choice label "SA-FL · Forced labour", read in the user's language each time it
+    is shown (an f-string would freeze the English label when this module is imported)."""
+    return LazyString(lambda: f"{code} · {CATEGORY_LABELS[code]}")
+
+
 def _category_choices(blank):
-    return choices([("", blank), *((c, f"{c} · {CATEGORY_LABELS[c]}") for c in CATEGORIES)])
+    return choices([("", blank), *((c, _coded_label(c)) for c in CATEGORIES)])
 
 
 def _level_choices(blank):

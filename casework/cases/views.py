@@ -41,6 +41,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Forbidden
 
 from casework import clock
+from casework.auth.forms import ROLE_LABELS
 from casework.auth.models import User
 from casework.cases import operations
 from casework.cases.forms import (
@@ -165,6 +166,13 @@ def _format_when(value: datetime | date | None) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return value.isoformat()
+
+
+@bp.record_once
+def _label_globals(state) -> None:
+    # Macros imported without context ({% from "_macros.html" import status_badge %}) see
+    # the environment's globals but not what context processors add.
+    state.app.jinja_env.globals["status_labels"] = STATUS_LABELS
 
 
 @bp.app_context_processor
@@ -313,7 +321,10 @@ def _fill_choices(slot: str, form, case: Case) -> None:
         form.assignee_id.choices = choices(
             [
                 ("0", _("nobody")),
-                *((str(u.id), f"{u.display_name} ({u.role})") for u in _assignable_users()),
+                *(
+                    (str(u.id), f"{u.display_name} ({ROLE_LABELS.get(u.role, u.role)})")
+                    for u in _assignable_users()
+                ),
             ]
         )
     elif slot == "transition":

@@ -116,14 +116,9 @@ def _insert_ignoring_conflict(model: type, index: str, values: dict[str, Any]):
     """Insert a row and return it (in the session); None when the unique ``index`` column
     already holds the value."""
     dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (
-        insert(model)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[index])
-        .returning(model)
-    )
-    return db.session.scalars(stmt).first()
+    insert: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=[index])
+    return db.session.scalars(stmt.returning(model)).first()
 
 
 @dataclass(frozen=True)

@@ -80,25 +80,26 @@ def send(number: str, body: str, *, channel: str = "sms") -> Result:
 
 
 def _post_in_own_thread(app: Flask, base_url: str, params, headers) -> Result:
-    box: dict[str, object] = {}
+    results: list[tuple[int, str]] = []
+    errors: list[Exception] = []
 
     def run() -> None:
         try:
             response = Client(app).post(
                 INBOUND_PATH, base_url=base_url, data=params, headers=headers
             )
-            box["result"] = (response.status_code, response.get_data(as_text=True))
+            results.append((response.status_code, response.get_data(as_text=True)))
         except Exception as error:  # handed back to the caller's thread
-            box["error"] = error
+            errors.append(error)
 
     worker = threading.Thread(target=run, name="sms-simulator", daemon=True)
     worker.start()
     worker.join(timeout=60)
-    if "error" in box:
-        raise box["error"]  # type: ignore[misc]
-    if "result" not in box:
+    if errors:
+        raise errors[0]
+    if not results:
         raise TimeoutError("the webhook did not answer within 60 seconds")
-    status_code, text = box["result"]  # type: ignore[misc]
+    status_code, text = results[0]
     return Result(status_code, text, reply_text(text))
 
 

@@ -48,6 +48,11 @@ class Result:
     reply: str | None
 
 
+def can_sign() -> bool:
+    """Without TWILIO_AUTH_TOKEN the webhook refuses everything, the simulator's too."""
+    return bool(current_app.config.get("TWILIO_AUTH_TOKEN"))
+
+
 def new_sid() -> str:
     return SID_PREFIX + secrets.token_hex(15)[:29]
 

@@ -223,6 +223,8 @@ def simulator_send():
     form = SimulatorForm()
     if not form.validate():
         return _render_simulator(form, status=422)
+    if not simulator_ops.can_sign():
+        return _render_simulator(form, status=409)
     try:
         result = simulator_ops.send(
             form.number.data, form.body.data or "", channel=form.channel.data
@@ -266,6 +268,7 @@ def _render_simulator(form: SimulatorForm, status: int = 200):
             last=last,
             webhook_url=public_url("/sms/inbound"),
             numbers=simulator_ops.NUMBERS,
+            can_sign=simulator_ops.can_sign(),
         ),
         status,
     )

@@ -118,3 +118,17 @@ def test_the_page_loads_nothing_from_elsewhere(login_as):
     client, _ = login_as("officer")
     html = client.get("/simulator").get_data(as_text=True)
     assert not re.search(r'(src|href)="(https?:)?//', html)
+
+
+class TestWithoutToken:
+    @pytest.fixture
+    def app_config(self):
+        return {"TWILIO_AUTH_TOKEN": ""}
+
+    def test_the_simulator_names_the_missing_setting(self, login_as, db):
+        client, _ = login_as("officer")
+        assert "TWILIO_AUTH_TOKEN" in client.get("/simulator").get_data(as_text=True)
+        response = send(client, REPORT)
+        assert response.status_code == 409
+        assert "TWILIO_AUTH_TOKEN" in response.get_data(as_text=True)
+        assert db.session.scalar(db.select(db.func.count(Case.id))) == 0

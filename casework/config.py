@@ -79,6 +79,12 @@ def load_settings(instance_path: str) -> dict:
     if not data_key:
         data_key = _instance_secret(instance, "data.key", lambda: Fernet.generate_key().decode())
 
+    # Development has no Twilio account: a generated token lets the SMS simulator sign its
+    # requests to the real webhook. Outside development an unset token refuses every webhook.
+    twilio_token = os.environ.get("TWILIO_AUTH_TOKEN", "")
+    if not twilio_token and development:
+        twilio_token = _instance_secret(instance, "twilio-dev.token", lambda: secrets.token_hex(16))
+
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'casework.db'}"
 
     return {
@@ -86,7 +92,8 @@ def load_settings(instance_path: str) -> dict:
         "SECRET_KEY": secret_key,
         "CASEWORK_DATA_KEY": data_key,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: SQL errors in logs must not carry report text or personal data.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": not development,
@@ -98,7 +105,8 @@ def load_settings(instance_path: str) -> dict:
         "CASEWORK_SMS_HOURLY_LIMIT": _int("CASEWORK_SMS_HOURLY_LIMIT", 20),
         "CASEWORK_API_PAGE_SIZE": _int("CASEWORK_API_PAGE_SIZE", 50),
         "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID", ""),
-        "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN", ""),
+        "TWILIO_AUTH_TOKEN": twilio_token,
+        "TWILIO_WEBHOOK_SHARED_KEY": os.environ.get("TWILIO_WEBHOOK_SHARED_KEY", ""),
         "TWILIO_FROM_NUMBER": os.environ.get("TWILIO_FROM_NUMBER", ""),
         "TWILIO_API_BASE_URL": os.environ.get("TWILIO_API_BASE_URL", ""),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),

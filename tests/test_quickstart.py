@@ -35,6 +35,7 @@ def test_demo_migrates_seeds_and_serves(tmp_path):
         "CASEWORK_DATA_KEY": TEST_DATA_KEY,
         "CASEWORK_ENV": "development",
     }
+    env.pop("TWILIO_AUTH_TOKEN", None)
     for args in (["db", "upgrade"], ["demo", "seed", "--if-empty"], ["demo", "seed", "--if-empty"]):
         done = subprocess.run(
             [CASEWORK, *args], env=env, capture_output=True, text=True, timeout=120
@@ -79,6 +80,22 @@ def test_demo_migrates_seeds_and_serves(tmp_path):
         after = opener.open(f"{base}{action}", data=urlencode(fields).encode(), timeout=5)
         assert after.url.endswith(f"/cases/{reference}")
         assert "verifying" in after.read().decode()
+
+        # The SMS simulator signs its messages with the development Twilio token.
+        from casework.intake.simulator import NUMBERS
+
+        page = opener.open(f"{base}/simulator", timeout=5).read().decode()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        form = urlencode(
+            {
+                "csrf_token": token,
+                "number": NUMBERS[0][0],
+                "channel": "sms",
+                "body": "Watoto wanachimba ndani ya shimo Nyabibwe",
+            }
+        ).encode()
+        thread = opener.open(f"{base}/simulator", data=form, timeout=30).read().decode()
+        assert re.search(r"CW-[0-9A-Z]{4}-[0-9A-Z]{4}", thread), thread
     finally:
         server.terminate()
         output = server.communicate(timeout=10)[0]

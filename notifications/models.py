@@ -8,8 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from casework.extensions import db
-from notifications.types import AwareDateTime
+from casework.extensions import UTCDateTime, db
 
 CHANNELS = ("email", "sms")
 # pending: not tried yet; sending: claimed by a dispatcher; sent: handed to the provider;
@@ -50,9 +49,9 @@ class OutboxMessage(db.Model):
     html_body: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_dt: Mapped[datetime] = mapped_column(AwareDateTime)
+    next_attempt_dt: Mapped[datetime] = mapped_column(UTCDateTime)
     claim_token: Mapped[str | None] = mapped_column(String(32))
-    claimed_dt: Mapped[datetime | None] = mapped_column(AwareDateTime)
+    claimed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
     last_error_code: Mapped[str | None] = mapped_column(String(20))
     provider_id: Mapped[str | None] = mapped_column(String(255))
@@ -60,8 +59,8 @@ class OutboxMessage(db.Model):
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     status_callback_url: Mapped[str | None] = mapped_column(String(500))
     ref: Mapped[str | None] = mapped_column(String(100), index=True)
-    created_dt: Mapped[datetime] = mapped_column(AwareDateTime)
-    sent_dt: Mapped[datetime | None] = mapped_column(AwareDateTime)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.channel} {self.status}>"

@@ -6,6 +6,7 @@ Each test starts from empty tables; the schema is created once per run (per xdis
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -60,27 +61,34 @@ def is_postgres(url: str) -> bool:
     return url.startswith(("postgres", "postgresql"))
 
 
+@contextlib.contextmanager
+def fresh_postgres_database(server_url: str, name: str) -> Iterator[str]:
+    """Create database ``name`` next to the one ``server_url`` names; drop it afterwards."""
+    url = make_url(server_url.replace("postgres://", "postgresql://", 1)).set(
+        drivername="postgresql+psycopg"
+    )
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> Iterator[str]:
     base = os.environ.get("CASEWORK_TEST_DATABASE_URL", "")
     if not is_postgres(base):
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'casework.db'}"
         return
-    # One fresh database per xdist worker, made from the given server URL.
-    url = make_url(base.replace("postgres://", "postgresql://", 1)).set(
-        drivername="postgresql+psycopg"
-    )
-    # Unique per run and per worker: several runs may share the server at once.
+    # Unique per run and per xdist worker: several runs may share the server at once.
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]
-    name = f"{url.database}_{run}_{_worker()}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_postgres_database(base, f"{make_url(base).database}_{run}_{_worker()}") as url:
+        yield url
 
 
 def test_config(database_url: str, **extra) -> dict:

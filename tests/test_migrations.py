@@ -8,12 +8,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from casework import create_app
 from casework.extensions import db
-from tests.conftest import is_postgres, test_config
+from tests.conftest import fresh_postgres_database, is_postgres, test_config
 
 
 @pytest.fixture
@@ -22,18 +21,9 @@ def empty_database_url(tmp_path):
     if not is_postgres(base):
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
-    url = make_url(base.replace("postgres://", "postgresql://", 1)).set(
-        drivername="postgresql+psycopg"
-    )
-    name = f"{url.database}_migrations_{os.getpid()}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    name = f"{make_url(base).database}_migrations_{os.getpid()}"
+    with fresh_postgres_database(base, name) as url:
+        yield url
 
 
 def test_migrations_apply_from_empty_and_match_the_models(empty_database_url):

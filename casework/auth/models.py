@@ -9,8 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from casework import clock
-from casework.extensions import db
-from casework.types import UTCDateTime
+from casework.extensions import UTCDateTime, db
 from workflows import ROLES
 
 

@@ -10,8 +10,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework import clock
-from casework.extensions import db
-from casework.types import UTCDateTime
+from casework.extensions import UTCDateTime, db
 from workflows import RESOLUTIONS, STATES
 
 # Annex II categories and local risks: code -> (meaning, default level). See DOMAIN.md.

@@ -6,8 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework import clock
-from casework.extensions import db
-from casework.types import UTCDateTime
+from casework.extensions import UTCDateTime, db
 
 SECTORS = ("government", "industry", "civil_society")
 

@@ -7,8 +7,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework import clock
-from casework.extensions import db
-from casework.types import UTCDateTime
+from casework.extensions import UTCDateTime, db
 
 DELIVERY_STATUSES = (
     "received",

@@ -8,8 +8,7 @@ Create Date: ${create_date}
 from alembic import op
 import sqlalchemy as sa
 
-import casework.types
-import notifications.types
+import casework.extensions
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

@@ -6,9 +6,8 @@ from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casework import clock
-from casework.extensions import db
+from casework.extensions import UTCDateTime, db
 from casework.reporters import crypto
-from casework.types import UTCDateTime
 
 
 def mask_phone(e164: str) -> str:

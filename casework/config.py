@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -34,7 +35,7 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
 
 
-def _instance_secret(instance_path: Path, filename: str, make: callable) -> str:  # type: ignore[valid-type]
+def _instance_secret(instance_path: Path, filename: str, make: Callable[[], str]) -> str:
     """Read a development secret from the instance folder, creating it on first use."""
     instance_path.mkdir(parents=True, exist_ok=True)
     path = instance_path / filename

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from casework.extensions import UTCDateTime, db
+from casework.extensions import Model, UTCDateTime
 
 CHANNELS = ("email", "sms")
 # pending: not tried yet; sending: claimed by a dispatcher; sent: handed to the provider;
@@ -21,7 +21,7 @@ def _in(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One message to one recipient, and what became of it.
 
     ``recipient`` is an email address, or a reference such as ``reporter:42`` that a

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework import clock
-from casework.extensions import UTCDateTime, db
+from casework.extensions import Model, UTCDateTime, db
 from workflows import RESOLUTIONS, STATES
 
 # Annex II categories and local risks: code -> (meaning, default level). See DOMAIN.md.
@@ -48,7 +48,7 @@ def _in(values) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
-class Case(db.Model):
+class Case(Model):
     __tablename__ = "cases"
     __table_args__ = (
         CheckConstraint(f"status IN ({_in(STATES)})", name="status"),
@@ -136,7 +136,7 @@ class Case(db.Model):
         return f"<Case {self.reference} {self.status}>"
 
 
-class MitigationAction(db.Model):
+class MitigationAction(Model):
     __tablename__ = "mitigation_actions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,7 +151,7 @@ class MitigationAction(db.Model):
     case: Mapped[Case] = relationship(back_populates="actions")
 
 
-class Corroboration(db.Model):
+class Corroboration(Model):
     """A source that confirms (part of) a report: a site visit, a witness, a document."""
 
     __tablename__ = "corroborations"
@@ -169,7 +169,7 @@ class Corroboration(db.Model):
 GENESIS_HASH = "0" * 64
 
 
-class CaseEvent(db.Model):
+class CaseEvent(Model):
     """One entry of a case's append-only, hash-chained timeline.
 
     ``hash`` covers the event's content and ``prev_hash`` (the previous event of the same

@@ -197,7 +197,7 @@ def fire(
         case.closed_dt = None
     _set_deadline(case)
     _touch(case)
-    event_data = {"transition": name, "from": source, "to": case.status}
+    event_data: dict[str, Any] = {"transition": name, "from": source, "to": case.status}
     for key in ("resolution", "reason", "committee_id", "duplicate_of_id", "comment"):
         if data.get(key):
             event_data[key] = data[key]
@@ -311,7 +311,8 @@ def _set_deadline_if_level_matters(case: Case, previous: int | None) -> None:
     delta = deadline_for(case.status, case.level)
     if delta is not None:
         candidate = clock.now() + delta
-        if case.due_dt is None or candidate < case.due_dt or (previous or 1) < case.level:
+        laxer = (previous or 1) < (case.level or 1)
+        if case.due_dt is None or candidate < case.due_dt or laxer:
             case.due_dt = candidate
 
 

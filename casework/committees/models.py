@@ -6,12 +6,12 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework import clock
-from casework.extensions import UTCDateTime, db
+from casework.extensions import Model, UTCDateTime, db
 
 SECTORS = ("government", "industry", "civil_society")
 
 
-class Committee(db.Model):
+class Committee(Model):
     __tablename__ = "committees"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,7 +28,7 @@ class Committee(db.Model):
         return f"<Committee {self.name}>"
 
 
-class CommitteeMembership(db.Model):
+class CommitteeMembership(Model):
     __tablename__ = "committee_memberships"
     __table_args__ = (
         UniqueConstraint("committee_id", "user_id", name="uq_committee_memberships_member"),
@@ -46,7 +46,7 @@ class CommitteeMembership(db.Model):
     user: Mapped[User] = relationship(back_populates="memberships")
 
 
-class Decision(db.Model):
+class Decision(Model):
     """A committee's decision on an escalated case (OECD: mitigate, suspend, disengage)."""
 
     __tablename__ = "decisions"

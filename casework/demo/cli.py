@@ -98,7 +98,7 @@ def demo_serve(host: str, port: int) -> None:
     from casework.demo.seed import demo_password
     from notifications.scheduler import build_scheduler
 
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the real app
     users = db.session.scalars(select(User).order_by(User.role, User.id)).all()
     click.echo(f"Casework demo on http://{host}:{port}/ - logins (demo only):")
     seen: set[str] = set()

@@ -7,7 +7,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework import clock
-from casework.extensions import UTCDateTime, db
+from casework.extensions import Model, UTCDateTime, db
 
 DELIVERY_STATUSES = (
     "received",
@@ -23,7 +23,7 @@ DELIVERY_STATUSES = (
 )
 
 
-class Message(db.Model):
+class Message(Model):
     """An SMS or WhatsApp message to or from a reporter.
 
     ``provider_sid`` (Twilio's MessageSid) is unique: a webhook delivered twice finds the

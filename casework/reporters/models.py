@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casework import clock
-from casework.extensions import UTCDateTime, db
+from casework.extensions import Model, UTCDateTime, db
 from casework.reporters import crypto
 
 
@@ -17,7 +17,7 @@ def mask_phone(e164: str) -> str:
     return f"{e164[:4]} ••• ••• {e164[-3:]}"
 
 
-class Reporter(db.Model):
+class Reporter(Model):
     """Somebody who reported by phone. The number never leaves this row unencrypted."""
 
     __tablename__ = "reporters"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, false, or_, true
+from sqlalchemy import and_, false, func, or_, true
 from sqlalchemy.sql import ColumnElement
 
 from casework.cases.models import RESTRICTED_CATEGORIES, Case
@@ -13,10 +13,16 @@ PHONE_ROLES = frozenset({"supervisor"})
 PUBLISH_ROLES = frozenset({"supervisor"})
 
 
+def is_restricted(case: Case) -> bool:
+    """Restricted by its category, or, until triage sets one, by what intake suggested:
+    an untriaged report of sexual violence is the most exposed of all."""
+    return (case.category or case.suggested_category) in RESTRICTED_CATEGORIES
+
+
 def visible_filter(user) -> ColumnElement[bool]:
     """A SQL filter matching exactly the cases `can_view` allows."""
-    restricted = Case.category.in_(RESTRICTED_CATEGORIES)
-    unrestricted = or_(Case.category.is_(None), ~restricted)
+    effective = func.coalesce(Case.category, Case.suggested_category)
+    unrestricted = or_(effective.is_(None), ~effective.in_(RESTRICTED_CATEGORIES))
     if user.role == "supervisor":
         return true()
     if user.role == "admin":
@@ -34,7 +40,7 @@ def visible_filter(user) -> ColumnElement[bool]:
 def can_view(user, case: Case) -> bool:
     if user.role == "supervisor":
         return True
-    restricted = case.category in RESTRICTED_CATEGORIES
+    restricted = is_restricted(case)
     if user.role == "admin":
         return not restricted
     if user.role == "officer":

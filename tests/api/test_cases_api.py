@@ -175,3 +175,19 @@ def test_viewer_text_search_reads_only_the_public_summary(client, make_user, mak
     )
     assert client.get("/api/v1/cases?q=Amani", headers=headers).json["items"] == []
     assert len(client.get("/api/v1/cases?q=checkpoint", headers=headers).json["items"]) == 1
+
+
+def test_untriaged_report_suggested_as_sexual_violence_is_restricted(
+    client, make_user, make_case, bearer
+):
+    """Intake only suggests SA-SGBV; until triage the suggestion restricts the case."""
+    case = make_case(
+        description="3 femmes violées hier près du puits de Kalimbi par hommes armés en tenue.",
+        suggested_category="SA-SGBV",
+    )
+    other_officer, admin = bearer(make_user("officer")), bearer(make_user("admin"))
+    for headers in (other_officer, admin):
+        assert client.get(f"/api/v1/cases/{case.reference}", headers=headers).status_code == 403
+        assert client.get("/api/v1/cases?q=viol", headers=headers).json["items"] == []
+    supervisor = bearer(make_user("supervisor"))
+    assert client.get(f"/api/v1/cases/{case.reference}", headers=supervisor).status_code == 200

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from casework.api.errors import problem
 from casework.cases.models import CATEGORIES, Case
 from casework.cases.operations import events_of
-from casework.cases.permissions import can_view, sees_full_case
+from casework.cases.permissions import can_view, sees_full_case, sees_masked_phone
 from casework.cases.queries import CaseFilters, page_of_cases
 from casework.extensions import db
 from casework.messages.models import Message
@@ -53,7 +53,11 @@ def case_summary(case: Case, *, full: bool) -> dict:
             "due_dt": _iso(case.due_dt),
             "resolution": case.resolution,
             "is_published": case.is_published,
-            "reporter": case.reporter.phone_masked if case.reporter else None,
+            "reporter": (
+                case.reporter.phone_masked
+                if case.reporter and sees_masked_phone(current_user, case)
+                else ("on file" if case.reporter else None)
+            ),
             "version": case.version,
         }
     )

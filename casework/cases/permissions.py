@@ -52,6 +52,12 @@ def can_view(user, case: Case) -> bool:
     return False
 
 
+def sees_masked_phone(user, case: Case) -> bool:
+    """The masked number (country code, last three digits) can still point at a person in a
+    small mining village: only supervisors and the officer working the case see it."""
+    return user.role == "supervisor" or (user.role == "officer" and case.assignee_id == user.id)
+
+
 def can_work(user, case: Case) -> bool:
     """May change the case (notes, transitions, triage): visible and not read-only."""
     if not can_view(user, case):

@@ -77,6 +77,7 @@ from casework.cases.permissions import (
     can_view,
     can_work,
     sees_full_case,
+    sees_masked_phone,
 )
 from casework.cases.queries import CaseFilters, page_of_cases
 from casework.committees.models import Committee
@@ -92,6 +93,7 @@ from casework.sites.models import Site
 from workflows import TRANSITIONS, allowed_transitions, check, transition
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
+bp.add_app_template_global(sees_masked_phone, "sees_masked_phone")
 
 QUEUE_PAGE_SIZE = 50
 FILTER_KEYS = ("status", "level", "category", "assignee", "site", "q")

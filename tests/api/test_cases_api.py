@@ -91,6 +91,10 @@ def test_detail_has_events_and_messages_but_never_a_phone(client, db, make_user,
     assert [e["kind"] for e in data["events"]] == ["created", "note"]
     assert data["messages"][0]["body"] == case.description
     assert "991112233" not in response.get_data(as_text=True)
+    assert data["reporter"] == "on file"  # not their case: not even the masked number
+    case.assignee = officer
+    db.session.commit()
+    data = client.get(f"/api/v1/cases/{case.reference}", headers=bearer(officer)).json
     assert data["reporter"] == "+243 ••• ••• 233"
 
 

@@ -941,3 +941,17 @@ def test_timeline_speaks_of_messages_from_other_areas(login_as, make_case, db):
     assert "asked for no more SMS (STOP)" in html
     assert "Casework: reminder sent." in html
     assert "{&#39;" not in html and "2026-11-03" not in html
+
+
+def test_masked_number_only_for_supervisors_and_the_assigned_officer(login_as, make_case, db):
+    from casework.reporters.models import Reporter
+
+    case = make_case(reporter=Reporter.for_phone("+243991112233"))
+    admin_client, _ = login_as("admin")
+    page = admin_client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert "233" not in page.split("Reporter")[1][:400]
+    officer_client, officer = login_as("officer")
+    case.assignee = officer
+    db.session.commit()
+    page = officer_client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert "+243 ••• ••• 233" in page

@@ -34,7 +34,7 @@ bench: $(STAMP)
 ## the .mo files; then translate what `pybabel update` left empty or fuzzy and run it again
 TRANSLATIONS := casework/translations
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -c TRANSLATORS: \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -c TRANSLATORS: \
 		--add-location=file --project=Casework --copyright-holder="Casework contributors" \
 		-o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 
 
 def select_locale() -> str | None:
+    if not has_request_context():  # a CLI command or a job: the default language
+        return None
     languages = current_app.config["CASEWORK_LANGUAGES"]
     if getattr(current_user, "is_authenticated", False) and current_user.language in languages:
         return current_user.language

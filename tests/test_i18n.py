@@ -3,7 +3,10 @@ that are complete, consistent with their template and compiled."""
 
 from __future__ import annotations
 
+import html
 import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -12,9 +15,12 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from casework.config import load_settings
+from casework.errors import StaleCase
+from tests.cases.test_views import case_url, form_fields, fresh, submit, text_of
 from tests.conftest import csrf_token, login
 
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "casework" / "translations"
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "casework" / "translations"
 LANGUAGES = tuple(sorted(p.name for p in TRANSLATIONS.iterdir() if p.is_dir()))
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]")
 
@@ -131,6 +137,71 @@ def test_language_switch_needs_csrf_and_login(app, db, login_as):
     assert response.location.startswith("/login")
 
 
+# ------------------------------------------------------------------ domain errors
+
+
+def test_a_french_officer_reads_the_workflow_guards_in_french(login_as, make_case):
+    client, _user = login_as("officer", language="fr")
+    case = make_case()  # no category, level or place yet
+    url = case_url(case)
+    # Said before the officer tries...
+    assert "Indiquez une catégorie de risque avant le tri." in text_of(client.get(url))
+    # ...and as the reason for refusing when they try anyway, on the re-shown page.
+    response = submit(client, url, f"{url}/transitions/triage")
+    page = html.unescape(text_of(response))
+    assert response.status_code == 422
+    assert "Indiquez une catégorie de risque avant le tri." in page
+    assert "Indiquez un niveau (1, 2 ou 3) avant le tri." in page
+    assert "Indiquez un site minier ou décrivez le lieu avant le tri." in page
+    assert "Set a risk category before triage." not in page
+    assert fresh(case).status == "received"
+
+
+def test_a_workflow_refusal_names_the_state_and_step_in_the_users_language(login_as, make_case):
+    client, _user = login_as("supervisor", language="fr")
+    case = make_case()
+    url = case_url(case)
+    # A "mark verified" form kept from another tab, posted while the case is only received.
+    fields = form_fields(text_of(client.get(url)), f"{url}/transitions/triage")
+    response = client.post(f"{url}/transitions/verify", data=fields)
+    assert response.status_code == 409
+    assert (
+        "Ce cas est maintenant au statut « reçu » : "
+        "l'étape « Marquer comme vérifié » ne s'y applique plus."
+    ) in html.unescape(text_of(response))
+
+
+def test_a_swahili_user_gets_the_conflict_message_in_swahili(login_as, make_case):
+    officer, _ = login_as("officer", language="sw")
+    supervisor, _ = login_as("supervisor")
+    case = make_case()
+    url = case_url(case)
+    stale = form_fields(text_of(officer.get(url)), f"{url}/details")
+    assert submit(supervisor, url, f"{url}/details", title="Kodi haramu Mushaki").status_code == 302
+
+    response = officer.post(f"{url}/details", data={**stale, "title": "Watoto shimoni"})
+    page = html.unescape(text_of(response))
+    assert response.status_code == 409
+    assert "Mtu mwingine amebadilisha kesi hii wakati ulipokuwa ukiihariri" in page
+    assert "Someone else changed this case" not in page
+    assert fresh(case).title == "Kodi haramu Mushaki"
+
+
+def test_an_operations_error_is_shown_in_the_users_language(login_as, make_case):
+    client, _user = login_as("supervisor", language="sw")
+    case = make_case(status="closed")
+    url = case_url(case)
+    response = submit(client, url, f"{url}/publish", summary="Piga simu +243 991 234 567.")
+    assert response.status_code == 422
+    assert "Muhtasari wa umma haupaswi kuwa na namba ya simu." in html.unescape(text_of(response))
+
+
+def test_domain_errors_are_english_outside_a_request(app):
+    # A CLI command or a job has no user and no browser: the default language, no crash.
+    with app.app_context():
+        assert str(StaleCase()).startswith("Someone else changed this case")
+
+
 # ------------------------------------------------------------------ the catalogues
 
 
@@ -184,4 +255,37 @@ def test_compiled_catalogue_matches_the_po(language):
 
     assert entries(_catalog(language, "mo")) == entries(_catalog(language)), (
         f"{language}: messages.mo is out of date; run `make translations`"
+    )
+
+
+# Keep in step with the `pybabel extract` line of the Makefile (checked below).
+EXTRACT_KEYWORDS = ("_l", "lazy_gettext", "N_")
+
+
+def test_makefile_extracts_with_the_keywords_this_test_uses():
+    makefile = (ROOT / "Makefile").read_text()
+    [line] = [x for x in makefile.splitlines() if "pybabel extract" in x]
+    assert tuple(re.findall(r"-k (\S+)", line)) == EXTRACT_KEYWORDS
+
+
+def test_the_template_is_up_to_date_with_the_sources(tmp_path):
+    """A sentence added to the code (or a keyword forgotten) fails here, not in French."""
+    out = tmp_path / "messages.pot"
+    keywords = [arg for k in EXTRACT_KEYWORDS for arg in ("-k", k)]
+    pybabel = [sys.executable, "-m", "babel.messages.frontend", "-q"]
+    subprocess.run(
+        [*pybabel, "extract", "-F", "babel.cfg", *keywords, "-o", str(out), "."],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+
+    def msgids(path: Path) -> set:
+        with path.open("rb") as f:
+            return {m.id for m in read_po(f) if m.id}
+
+    extracted, template = msgids(out), msgids(TRANSLATIONS / "messages.pot")
+    new, gone = sorted(map(str, extracted - template)), sorted(map(str, template - extracted))
+    assert (new, gone) == ([], []), (
+        "messages.pot is out of date: run `make translations` and translate what is new"
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from workflows import guards as g
+from workflows.i18n import N_
 
 ROLES = ("admin", "supervisor", "officer", "committee", "viewer")
 LEVELS = (1, 2, 3)
@@ -42,7 +43,7 @@ class Transition:
     roles: tuple[str, ...]
     label: str
     guards: tuple[g.Guard, ...] = field(default_factory=tuple)
-    # Data the transition must be given (e.g. a reason), checked by `requires_data`.
+    # Data the transition must be given (e.g. a reason); see `MISSING_DATA`.
     needs: tuple[str, ...] = ()
     # Fixed resolution set when the transition closes the case.
     resolution: str | None = None
@@ -104,6 +105,12 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
 )
 # fmt: on
+
+# What to say when a transition is fired without data it `needs`, by data name.
+MISSING_DATA: dict[str, str] = {
+    "resolution": g.CHOOSE_RESOLUTION,
+    "reason": N_("Give the reason in the Reason box: it is kept on the case's record."),
+}
 
 _BY_NAME = {t.name: t for t in TRANSITIONS}
 

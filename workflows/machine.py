@@ -12,11 +12,29 @@ from typing import Any
 
 from transitions import Machine, MachineError
 
-from workflows.lifecycle import INITIAL_STATE, STATES, TRANSITIONS, Transition, transition
+from workflows.i18n import N_
+from workflows.lifecycle import (
+    INITIAL_STATE,
+    MISSING_DATA,
+    STATES,
+    TRANSITIONS,
+    Transition,
+    transition,
+)
 
 
 class TransitionNotAllowed(Exception):
-    """The transition does not exist from this state, or the role may not fire it."""
+    """The transition does not exist from this state, or the role may not fire it.
+
+    ``message`` is an English msgid with ``%(status)s``, ``%(transition)s`` or ``%(role)s``
+    placeholders and ``params`` holds the codes that fill them, so the web app can show the
+    sentence translated with the codes as labels; ``str()`` is the English sentence.
+    """
+
+    def __init__(self, message: str, **params: str):
+        super().__init__(message % params if params else message)
+        self.message = message
+        self.params = params
 
 
 class GuardFailed(Exception):
@@ -41,19 +59,27 @@ MACHINE = Machine(
 
 
 def _reasons(t: Transition, case: Any, data: Mapping[str, Any]) -> list[str]:
-    reasons = [f"{name} is required." for name in t.needs if not str(data.get(name) or "").strip()]
+    reasons = [MISSING_DATA[name] for name in t.needs if not str(data.get(name) or "").strip()]
     reasons += [r for guard in t.guards if (r := guard(case, data))]
-    return reasons
+    return list(dict.fromkeys(reasons))  # a missing value and a guard may say the same
 
 
 def check(case: Any, name: str, role: str, data: Mapping[str, Any] | None = None) -> Transition:
     """Raise unless ``role`` may fire ``name`` on ``case`` now; return the transition."""
     data = data or {}
     if name not in MACHINE.events or name not in MACHINE.get_triggers(case.status):
-        raise TransitionNotAllowed(f"A case that is {case.status} cannot be sent through {name!r}.")
+        raise TransitionNotAllowed(
+            N_("This case is %(status)s now, so “%(transition)s” does not apply to it."),
+            status=case.status,
+            transition=name,
+        )
     t = transition(name)
     if role not in t.roles:
-        raise TransitionNotAllowed(f"The {role} role may not {t.label.lower()}.")
+        raise TransitionNotAllowed(
+            N_("Your role (%(role)s) may not take this step: %(transition)s."),
+            role=role,
+            transition=name,
+        )
     reasons = _reasons(t, case, data)
     if reasons:
         raise GuardFailed(reasons)
@@ -66,7 +92,9 @@ def fire(case: Any, name: str, role: str, data: Mapping[str, Any] | None = None)
     try:
         MACHINE.events[name].trigger(case)
     except MachineError as exc:  # the declaration and the machine disagree: a bug, say so
-        raise TransitionNotAllowed(str(exc)) from exc
+        raise TransitionNotAllowed(
+            N_("This step cannot be taken from the case's current state."),
+        ) from exc
     return t
 
 

@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from casework import clock
@@ -73,7 +75,7 @@ def _check_version(case: Case, expected_version: int | None) -> None:
 
 def _require_work(case: Case, actor: User | None) -> None:
     if actor is not None and not can_work(actor, case):
-        raise PermissionDenied("You may not change this case.")
+        raise PermissionDenied(_l("You may not change this case."))
 
 
 def _set_deadline(case: Case) -> None:
@@ -100,13 +102,15 @@ def create_case(
 ) -> Case:
     """Open a case in the first state, from any source (SMS, web form, CLI, seed)."""
     if actor is not None and actor.role not in {"officer", "supervisor"}:
-        raise PermissionDenied("Only officers and supervisors can open cases.")
+        raise PermissionDenied(_l("Only officers and supervisors can open cases."))
     if category is not None and category not in CATEGORIES:
-        raise InvalidInput(f"Unknown category {category!r}.")
+        raise InvalidInput(
+            _l("%(category)s is not a risk category; choose one from the list.", category=category)
+        )
     if level is not None and level not in (1, 2, 3):
-        raise InvalidInput("Level must be 1, 2 or 3.")
+        raise InvalidInput(_l("Level must be 1, 2 or 3."))
     if not description.strip():
-        raise InvalidInput("A case needs the text of the report.")
+        raise InvalidInput(_l("A case needs the text of the report."))
     now = clock.now()
     case = Case(
         reference=_unused_reference(),
@@ -154,11 +158,11 @@ def assign(
     if actor.role != "supervisor" and not (
         actor.role == "officer" and assignee is not None and assignee.id == actor.id
     ):
-        raise PermissionDenied("Only a supervisor can assign cases (officers may take one).")
+        raise PermissionDenied(_l("Only a supervisor can assign cases (officers may take one)."))
     _require_work(case, actor)
     _check_version(case, expected_version)
     if assignee is not None and assignee.role not in {"officer", "supervisor"}:
-        raise InvalidInput("Cases are assigned to officers or supervisors.")
+        raise InvalidInput(_l("Cases are assigned to officers or supervisors."))
     previous = case.assignee_id
     case.assignee = assignee
     _touch(case)
@@ -180,9 +184,9 @@ def fire(
     if name == "escalate" and data.get("committee_id"):
         committee = db.session.get(Committee, int(data["committee_id"]))
         if committee is None:
-            raise InvalidInput("That committee does not exist.")
+            raise InvalidInput(_l("That committee does not exist."))
     if actor.role == "committee" and case.committee_id not in actor.committee_ids:
-        raise PermissionDenied("This case is not before your committee.")
+        raise PermissionDenied(_l("This case is not before your committee."))
     source = case.status
     t = workflow_fire(case, name, actor.role, data)
     if name == "escalate" and data.get("committee_id"):
@@ -210,7 +214,7 @@ def fire(
 def add_note(case: Case, text: str, *, actor: User) -> CaseEvent:
     _require_work(case, actor)
     if not text.strip():
-        raise InvalidInput("A note cannot be empty.")
+        raise InvalidInput(_l("A note cannot be empty."))
     _touch(case)
     return record_event(case, "note", actor=actor, data={"text": text})
 
@@ -229,10 +233,12 @@ def update_details(
     """Triage fields other than the level (levels go through `change_level`)."""
     _require_work(case, actor)
     if actor.role not in {"officer", "supervisor"}:
-        raise PermissionDenied("Only officers and supervisors edit case details.")
+        raise PermissionDenied(_l("Only officers and supervisors edit case details."))
     _check_version(case, expected_version)
     if category is not None and category not in CATEGORIES:
-        raise InvalidInput(f"Unknown category {category!r}.")
+        raise InvalidInput(
+            _l("%(category)s is not a risk category; choose one from the list.", category=category)
+        )
     changes: dict[str, Any] = {}
     for field, value in (
         ("title", title),
@@ -267,15 +273,15 @@ def change_level(
     """Set the level; a downgrade from Level 1 only becomes a request for a second approver."""
     _require_work(case, actor)
     if actor.role not in {"officer", "supervisor"}:
-        raise PermissionDenied("Only officers and supervisors change levels.")
+        raise PermissionDenied(_l("Only officers and supervisors change levels."))
     _check_version(case, expected_version)
     if new_level not in (1, 2, 3):
-        raise InvalidInput("Level must be 1, 2 or 3.")
+        raise InvalidInput(_l("Level must be 1, 2 or 3."))
     if new_level == case.level:
         return case
     if case.level == 1 and new_level > 1:
         if not reason.strip():
-            raise InvalidInput("Give a reason for downgrading a Level 1 case.")
+            raise InvalidInput(_l("Give a reason for downgrading a Level 1 case."))
         case.pending_level = new_level
         case.pending_level_by_id = actor.id
         case.pending_level_reason = reason
@@ -321,11 +327,11 @@ def approve_level_change(case: Case, *, actor: User, expected_version: int | Non
     _require_work(case, actor)
     _check_version(case, expected_version)
     if case.pending_level is None:
-        raise InvalidInput("There is no level change waiting for approval.")
+        raise InvalidInput(_l("There is no level change waiting for approval."))
     if actor.role != "supervisor":
-        raise PermissionDenied("Only a supervisor can approve a Level 1 downgrade.")
+        raise PermissionDenied(_l("Only a supervisor can approve a Level 1 downgrade."))
     if actor.id == case.pending_level_by_id:
-        raise PermissionDenied("A second supervisor must approve a downgrade you requested.")
+        raise PermissionDenied(_l("A second supervisor must approve a downgrade you requested."))
     _apply_level(
         case,
         case.pending_level,
@@ -339,9 +345,9 @@ def approve_level_change(case: Case, *, actor: User, expected_version: int | Non
 def reject_level_change(case: Case, *, actor: User, reason: str = "") -> Case:
     _require_work(case, actor)
     if case.pending_level is None:
-        raise InvalidInput("There is no level change waiting for approval.")
+        raise InvalidInput(_l("There is no level change waiting for approval."))
     if actor.role != "supervisor":
-        raise PermissionDenied("Only a supervisor can refuse a Level 1 downgrade.")
+        raise PermissionDenied(_l("Only a supervisor can refuse a Level 1 downgrade."))
     record_event(
         case,
         "level_downgrade_refused",
@@ -356,14 +362,14 @@ def reject_level_change(case: Case, *, actor: User, reason: str = "") -> Case:
 def link_duplicate(case: Case, original: Case, *, actor: User) -> Case:
     _require_work(case, actor)
     if original.id == case.id:
-        raise InvalidInput("A case cannot duplicate itself.")
+        raise InvalidInput(_l("A case cannot duplicate itself."))
     if not can_view(actor, original):
-        raise PermissionDenied("You may not see the case you named.")
+        raise PermissionDenied(_l("You may not see the case you named."))
     root = original
     while root.duplicate_of is not None:  # point at the original, never at another duplicate
         root = root.duplicate_of
         if root.id == case.id:
-            raise InvalidInput("That link would make a loop of duplicates.")
+            raise InvalidInput(_l("That link would make a loop of duplicates."))
     case.duplicate_of = root
     _touch(case)
     record_event(case, "duplicate_linked", actor=actor, data={"original": root.reference})
@@ -373,7 +379,7 @@ def link_duplicate(case: Case, original: Case, *, actor: User) -> Case:
 def add_corroboration(case: Case, *, source: str, summary: str, actor: User) -> Corroboration:
     _require_work(case, actor)
     if not source.strip():
-        raise InvalidInput("Say what the corroborating source is.")
+        raise InvalidInput(_l("Say what the corroborating source is."))
     item = Corroboration(case=case, source=source, summary=summary, recorded_by_id=actor.id)
     db.session.add(item)
     _touch(case)
@@ -387,7 +393,7 @@ def add_action(
 ) -> MitigationAction:
     _require_work(case, actor)
     if not description.strip():
-        raise InvalidInput("Describe the mitigation action.")
+        raise InvalidInput(_l("Describe the mitigation action."))
     action = MitigationAction(case=case, description=description, owner=owner, due_date=due_date)
     db.session.add(action)
     _touch(case)
@@ -420,11 +426,11 @@ def complete_action(action: MitigationAction, *, actor: User) -> MitigationActio
 def record_decision(case: Case, *, outcome: str, summary: str, actor: User) -> Decision:
     _require_work(case, actor)
     if actor.role not in {"committee", "supervisor"}:
-        raise PermissionDenied("Only committee members and supervisors record decisions.")
+        raise PermissionDenied(_l("Only committee members and supervisors record decisions."))
     if actor.role == "committee" and case.committee_id not in actor.committee_ids:
-        raise PermissionDenied("This case is not before your committee.")
+        raise PermissionDenied(_l("This case is not before your committee."))
     if outcome not in DECISION_OUTCOMES:
-        raise InvalidInput("Choose one of: " + ", ".join(DECISION_OUTCOMES) + ".")
+        raise InvalidInput(_l("Choose one of the decisions offered."))
     decision = Decision(
         case_id=case.id,
         committee_id=case.committee_id,
@@ -457,7 +463,7 @@ def can_publish(case: Case) -> bool:
     return case.is_closed or clock.now() - case.reported_dt >= PUBLISH_OPEN_CASES_AFTER
 
 
-def _require_publisher(case: Case, actor: User, message: str) -> None:
+def _require_publisher(case: Case, actor: User, message: LazyString) -> None:
     _require_work(case, actor)
     if actor.role not in PUBLISH_ROLES:
         raise PermissionDenied(message)
@@ -466,15 +472,17 @@ def _require_publisher(case: Case, actor: User, message: str) -> None:
 def publish(case: Case, *, summary: str, actor: User, expected_version: int | None = None) -> Case:
     """Publish a redacted summary for viewers: a supervisor's step, on a closed or
     long-running case. The summary is what viewers read; it must not carry a phone number."""
-    _require_publisher(case, actor, "Only a supervisor can publish a case summary.")
+    _require_publisher(case, actor, _l("Only a supervisor can publish a case summary."))
     _check_version(case, expected_version)
     summary = summary.strip()
     if not summary:
-        raise InvalidInput("Write the public summary first.")
+        raise InvalidInput(_l("Write the public summary first."))
     if _PHONE_LIKE.search(summary):
-        raise InvalidInput("The public summary must not contain a phone number.")
+        raise InvalidInput(_l("The public summary must not contain a phone number."))
     if not can_publish(case):
-        raise InvalidInput("Only closed cases, or cases open for more than 90 days, are published.")
+        raise InvalidInput(
+            _l("Only closed cases, or cases open for more than 90 days, are published.")
+        )
     case.public_summary = summary
     case.is_published = True
     _touch(case)
@@ -484,12 +492,12 @@ def publish(case: Case, *, summary: str, actor: User, expected_version: int | No
 
 def unpublish(case: Case, *, actor: User, reason: str, expected_version: int | None = None) -> Case:
     """Withdraw the summary from viewers; the text stays on the case for a later republish."""
-    _require_publisher(case, actor, "Only a supervisor can withdraw a published summary.")
+    _require_publisher(case, actor, _l("Only a supervisor can withdraw a published summary."))
     _check_version(case, expected_version)
     if not case.is_published:
-        raise InvalidInput("This case has no published summary to withdraw.")
+        raise InvalidInput(_l("This case has no published summary to withdraw."))
     if not reason.strip():
-        raise InvalidInput("Say why the summary is withdrawn.")
+        raise InvalidInput(_l("Say why the summary is withdrawn."))
     case.is_published = False
     _touch(case)
     record_event(case, "unpublished", actor=actor, data={"reason": reason})
@@ -499,9 +507,9 @@ def unpublish(case: Case, *, actor: User, reason: str, expected_version: int | N
 def reveal_phone(case: Case, *, actor: User) -> str:
     """The reporter's number in clear, for the roles that need it; always on the record."""
     if actor.role not in PHONE_ROLES or not can_view(actor, case):
-        raise PermissionDenied("Your role may not see reporters' phone numbers.")
+        raise PermissionDenied(_l("Your role may not see reporters' phone numbers."))
     if case.reporter is None:
-        raise InvalidInput("This case has no reporter phone number.")
+        raise InvalidInput(_l("This case has no reporter phone number."))
     record_event(case, "phone_revealed", actor=actor, data={})
     return case.reporter.phone
 

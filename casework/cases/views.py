@@ -842,7 +842,20 @@ def _on_guard_failed(exc: GuardFailed):
 @bp.errorhandler(InvalidInput)
 def _on_invalid_input(exc: InvalidInput):
     db.session.rollback()
-    return _reshow(422, [_(str(exc))])
+    return _reshow(422, [str(exc)])  # a lazy_gettext sentence: str() translates it
+
+
+# The codes in a workflow refusal, shown as the labels the user sees on the page.
+_REFUSAL_LABELS = {"status": STATUS_LABELS, "transition": TRANSITION_LABELS, "role": ROLE_LABELS}
+
+
+def _refusal(exc: TransitionNotAllowed) -> str:
+    """The workflow's English msgid in the user's language, its codes as labels."""
+    params = {
+        key: _REFUSAL_LABELS[key].get(code, code) if key in _REFUSAL_LABELS else code
+        for key, code in exc.params.items()
+    }
+    return _(exc.message, **params)
 
 
 @bp.errorhandler(TransitionNotAllowed)
@@ -851,11 +864,11 @@ def _on_transition_not_allowed(exc: TransitionNotAllowed):
     name = (request.view_args or {}).get("name", "")
     if name in _TRANSITION_NAMES and current_user.role in transition(name).roles:
         # The role may fire it, but not from where the case is now.
-        return _reshow(409, [_(str(exc))])
-    return current_app.handle_http_exception(Forbidden(str(exc)))
+        return _reshow(409, [_refusal(exc)])
+    return current_app.handle_http_exception(Forbidden(_refusal(exc)))
 
 
 @bp.errorhandler(PermissionDenied)
 def _on_permission_denied(exc: PermissionDenied):
     db.session.rollback()
-    return current_app.handle_http_exception(Forbidden(_(str(exc))))
+    return current_app.handle_http_exception(Forbidden(str(exc)))

@@ -13,6 +13,8 @@ import logging
 from dataclasses import dataclass
 
 from flask import Flask, current_app, url_for
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 import notifications
@@ -38,25 +40,27 @@ class ReporterUnreachable(CaseworkError):
 class ReporterOptedOut(ReporterUnreachable):
     """The reporter texted STOP."""
 
-    def __init__(self, message: str | None = None):
+    def __init__(self, message: str | LazyString | None = None):
         super().__init__(
             message
-            or "The reporter texted STOP, so Casework sends them no more SMS. "
-            "They can text START to hear from you again."
+            or _l(
+                "The reporter texted STOP, so Casework sends them no more SMS. "
+                "They can text START to hear from you again."
+            )
         )
 
 
 def check_reachable(reporter: Reporter | None) -> Reporter:
     """The reporter, if an SMS may go to them; else the reason, as a domain error."""
     if reporter is None:
-        raise ReporterUnreachable("This case has no reporter to write to.")
+        raise ReporterUnreachable(_l("This case has no reporter to write to."))
     if reporter.anonymity == "anonymous":
         raise ReporterUnreachable(
-            "The reporter chose to stay anonymous: Casework does not contact them."
+            _l("The reporter chose to stay anonymous: Casework does not contact them.")
         )
     if not reporter.is_phone_valid:
         raise ReporterUnreachable(
-            "The reporter's number is not a valid phone number, so no SMS can reach them."
+            _l("The reporter's number is not a valid phone number, so no SMS can reach them.")
         )
     if reporter.is_opted_out:
         raise ReporterOptedOut()
@@ -71,14 +75,19 @@ def send_to_reporter(case: Case, body: str, *, actor) -> Message:
     """Write to the reporter of ``case`` by SMS: queued now, sent after the commit."""
     if actor is None or not may_message_reporter(actor, case):
         raise PermissionDenied(
-            "Only the officers and supervisors working this case may write to its reporter."
+            _l("Only the officers and supervisors working this case may write to its reporter.")
         )
     text = body.strip()
     if not text:
-        raise InvalidInput("Write the message before sending it.")
+        raise InvalidInput(_l("Write the message before sending it."))
     if len(text) > MAX_SMS_LENGTH:
         raise InvalidInput(
-            f"An SMS holds at most {MAX_SMS_LENGTH} characters; this one has {len(text)}."
+            _l(
+                "An SMS holds at most %(limit)d characters; this one has %(count)d. "
+                "Shorten it and send it again.",
+                limit=MAX_SMS_LENGTH,
+                count=len(text),
+            )
         )
     reporter = check_reachable(case.reporter)
     now = clock.now()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
 
 from workflows import (
+    CLOSING_RESOLUTIONS,
     INITIAL_STATE,
     ROLES,
     STATES,
@@ -19,6 +22,8 @@ from workflows import (
     deadline_for,
     fire,
 )
+from workflows.guards import CHOOSE_RESOLUTION
+from workflows.lifecycle import MISSING_DATA
 from workflows.machine import MACHINE, graphviz, mermaid
 
 
@@ -145,6 +150,39 @@ def test_guards_refuse_with_a_reason(name, state, facts, data, says):
         fire(case, name, "supervisor", data)
     assert case.status == state
     assert any(says.lower() in r.lower() for r in excinfo.value.reasons), excinfo.value.reasons
+
+
+def test_a_missing_resolution_is_said_once():
+    case = FakeCase(status="monitoring")
+    with pytest.raises(GuardFailed) as excinfo:
+        fire(case, "close", "supervisor", {"resolution": ""})
+    assert excinfo.value.reasons == [CHOOSE_RESOLUTION]
+
+
+def test_every_needed_input_has_a_sentence_and_the_resolution_one_names_them_all():
+    assert {name for t in TRANSITIONS for name in t.needs} <= set(MISSING_DATA)
+    for resolution in CLOSING_RESOLUTIONS:
+        assert resolution in CHOOSE_RESOLUTION
+
+
+def test_refusals_carry_a_msgid_and_the_codes_that_fill_it():
+    with pytest.raises(TransitionNotAllowed) as excinfo:
+        check(FakeCase(status="received"), "verify", "officer")
+    assert excinfo.value.params == {"status": "received", "transition": "verify"}
+    assert "%(status)s" in excinfo.value.message
+    assert str(excinfo.value) == excinfo.value.message % excinfo.value.params
+    with pytest.raises(TransitionNotAllowed) as excinfo:
+        check(FakeCase(status="verified"), "escalate", "officer")
+    assert excinfo.value.params == {"role": "officer", "transition": "escalate"}
+
+
+def test_workflows_import_neither_flask_nor_babel():
+    code = (
+        "import sys, workflows, workflows.machine; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'flask_babel', 'babel'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_level_2_closing_unresolved_needs_no_decision_and_open_actions_are_fine():

@@ -3,9 +3,7 @@
 from tests.intake.conftest import cases
 
 
-def test_sms_report_of_sexual_violence_is_hidden_from_other_officers(
-    db, sms, login_as, make_user
-):
+def test_sms_report_of_sexual_violence_is_hidden_from_other_officers(db, sms, login_as, make_user):
     sms("3 femmes violées hier près du puits de Kalimbi par hommes armés en tenue. Aidez-nous")
     [case] = cases(db)
     assert case.category is None and case.suggested_category == "SA-SGBV"

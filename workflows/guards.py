@@ -52,7 +52,7 @@ def has_decision(case: Any, data: Mapping[str, Any]) -> str | None:
 
 
 def has_open_action_with_owner_and_due_date(case: Any, data: Mapping[str, Any]) -> str | None:
-    if any(a.owner and a.due_date for a in case.actions):
+    if any(a.owner and a.due_date and not a.is_done for a in case.actions):
         return None
     return N_("Add at least one mitigation action with an owner and a due date.")
 

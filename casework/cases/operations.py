@@ -22,13 +22,20 @@ from casework.auth.models import User
 from casework.cases.models import (
     CATEGORIES,
     GENESIS_HASH,
+    RESTRICTED_CATEGORIES,
     Case,
     CaseEvent,
     Corroboration,
     MitigationAction,
     new_reference,
 )
-from casework.cases.permissions import PHONE_ROLES, PUBLISH_ROLES, can_view, can_work
+from casework.cases.permissions import (
+    PHONE_ROLES,
+    PUBLISH_ROLES,
+    can_view,
+    can_work,
+    is_restricted,
+)
 from casework.committees.models import DECISION_OUTCOMES, Committee, Decision
 from casework.errors import InvalidInput, PermissionDenied, StaleCase
 from casework.extensions import db
@@ -76,6 +83,16 @@ def _check_version(case: Case, expected_version: int | None) -> None:
 def _require_work(case: Case, actor: User | None) -> None:
     if actor is not None and not can_work(actor, case):
         raise PermissionDenied(_l("You may not change this case."))
+
+
+# Where a committee's decision belongs: after escalation, until the case closes.
+DECISION_STATES = frozenset({"escalated", "mitigation", "monitoring"})
+
+
+def _require_open(case: Case) -> None:
+    """Closed cases take notes, not new findings: reopen the case first."""
+    if case.is_closed:
+        raise InvalidInput(_l("This case is closed; reopen it before changing it."))
 
 
 def _set_deadline(case: Case) -> None:
@@ -239,6 +256,15 @@ def update_details(
         raise InvalidInput(
             _l("%(category)s is not a risk category; choose one from the list.", category=category)
         )
+    if (
+        category is not None
+        and is_restricted(case)
+        and category not in RESTRICTED_CATEGORIES
+        and actor.role != "supervisor"
+    ):
+        raise PermissionDenied(
+            _l("Only a supervisor can move a case out of a restricted category.")
+        )
     changes: dict[str, Any] = {}
     for field, value in (
         ("title", title),
@@ -272,6 +298,7 @@ def change_level(
 ) -> Case:
     """Set the level; a downgrade from Level 1 only becomes a request for a second approver."""
     _require_work(case, actor)
+    _require_open(case)
     if actor.role not in {"officer", "supervisor"}:
         raise PermissionDenied(_l("Only officers and supervisors change levels."))
     _check_version(case, expected_version)
@@ -279,6 +306,13 @@ def change_level(
         raise InvalidInput(_l("Level must be 1, 2 or 3."))
     if new_level == case.level:
         return case
+    if case.pending_level is not None:
+        raise InvalidInput(
+            _l(
+                "A downgrade is already waiting for a second supervisor; it must be approved "
+                "or refused first."
+            )
+        )
     if case.level == 1 and new_level > 1:
         if not reason.strip():
             raise InvalidInput(_l("Give a reason for downgrading a Level 1 case."))
@@ -325,6 +359,7 @@ def _set_deadline_if_level_matters(case: Case, previous: int | None) -> None:
 def approve_level_change(case: Case, *, actor: User, expected_version: int | None = None) -> Case:
     """The second pair of eyes: a different supervisor approves the Level 1 downgrade."""
     _require_work(case, actor)
+    _require_open(case)
     _check_version(case, expected_version)
     if case.pending_level is None:
         raise InvalidInput(_l("There is no level change waiting for approval."))
@@ -378,6 +413,7 @@ def link_duplicate(case: Case, original: Case, *, actor: User) -> Case:
 
 def add_corroboration(case: Case, *, source: str, summary: str, actor: User) -> Corroboration:
     _require_work(case, actor)
+    _require_open(case)
     if not source.strip():
         raise InvalidInput(_l("Say what the corroborating source is."))
     item = Corroboration(case=case, source=source, summary=summary, recorded_by_id=actor.id)
@@ -392,6 +428,7 @@ def add_action(
     case: Case, *, description: str, owner: str, due_date: date | None, actor: User
 ) -> MitigationAction:
     _require_work(case, actor)
+    _require_open(case)
     if not description.strip():
         raise InvalidInput(_l("Describe the mitigation action."))
     action = MitigationAction(case=case, description=description, owner=owner, due_date=due_date)
@@ -431,6 +468,12 @@ def record_decision(case: Case, *, outcome: str, summary: str, actor: User) -> D
         raise PermissionDenied(_l("This case is not before your committee."))
     if outcome not in DECISION_OUTCOMES:
         raise InvalidInput(_l("Choose one of the decisions offered."))
+    # Only a committee decides: a supervisor records the decision of the committee the case
+    # was escalated to, never one of their own (closing Level 1 requires a real decision).
+    if case.committee_id is None or case.status not in DECISION_STATES:
+        raise InvalidInput(
+            _l("Decisions are recorded on cases escalated to a committee, until they close.")
+        )
     decision = Decision(
         case_id=case.id,
         committee_id=case.committee_id,
@@ -453,9 +496,10 @@ def record_decision(case: Case, *, outcome: str, summary: str, actor: User) -> D
 
 # A case open this long may be published before it closes ("long-running", DOMAIN.md).
 PUBLISH_OPEN_CASES_AFTER = timedelta(days=90)
-# International (+243 99..., 00243...) or local (0991 234 567) numbers; dates and amounts
-# ("2024-05-12", "20 000 000 FC") are not phone numbers.
-_PHONE_LIKE = re.compile(r"(?:\+|\b00|\b0)\d(?:[\s().-]?\d){7,}")
+# Nine digits or more, whatever separates them (+243/990/000/101, "tel: 990 000 101"): the
+# shortest national numbers in the region. Dates and amounts ("2024-05-12", "20 000 000 FC")
+# have fewer.
+_PHONE_LIKE = re.compile(r"\d(?:[\s./()-]*\d){8,}")
 
 
 def can_publish(case: Case) -> bool:

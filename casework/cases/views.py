@@ -99,7 +99,6 @@ QUEUE_PAGE_SIZE = 50
 FILTER_KEYS = ("status", "level", "category", "assignee", "site", "q")
 WORKING_ROLES = frozenset({"officer", "supervisor"})
 ACTION_STATES = frozenset({"verified", "escalated", "mitigation", "monitoring"})
-DECISION_STATES = frozenset({"escalated", "mitigation", "monitoring"})
 _TRANSITION_NAMES = frozenset(t.name for t in TRANSITIONS)
 
 
@@ -381,7 +380,7 @@ def _default_forms(case: Case) -> dict[str, Any]:
     decides = user.role == "supervisor" or (
         user.role == "committee" and case.committee_id in user.committee_ids
     )
-    if decides and (case.status in DECISION_STATES or case.committee_id) and not case.is_closed:
+    if decides and case.status in operations.DECISION_STATES and case.committee_id:
         forms["decision"] = make("decision", DecisionForm)
     if user.role in PHONE_ROLES and case.reporter is not None:
         forms["reveal_phone"] = make("reveal_phone", RevealPhoneForm)

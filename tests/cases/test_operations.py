@@ -245,3 +245,61 @@ def test_public_summary_phone_check_spares_dates_and_amounts(
     else:
         ops.publish(case, summary=summary, actor=supervisor)
         assert case.is_published
+
+
+def test_no_decision_without_a_committee_so_level_1_cannot_close_alone(db, make_user, make_case):
+    supervisor = make_user("supervisor")
+    case = make_case(status="verified", level=1, category="NSAG", location_text="Rubaya")
+    with pytest.raises(InvalidInput, match="escalated to a committee"):
+        ops.record_decision(case, outcome="suspend", summary="", actor=supervisor)
+    with pytest.raises(GuardFailed):
+        ops.fire(case, "close", actor=supervisor, resolution="unresolved")
+
+
+def test_a_pending_downgrade_cannot_be_relayed_to_approve_ones_own(db, make_user, make_case):
+    first, officer = make_user("supervisor"), make_user("officer")
+    case = make_case(level=1, category="SEC")
+    ops.change_level(case, 2, actor=first, reason="Legal tax after all")
+    with pytest.raises(InvalidInput, match="already waiting"):
+        ops.change_level(case, 2, actor=officer, reason="Same")
+    with pytest.raises(PermissionDenied):
+        ops.approve_level_change(case, actor=first)
+
+
+def test_only_a_supervisor_moves_a_case_out_of_a_restricted_category(db, make_user, make_case):
+    officer, supervisor = make_user("officer"), make_user("supervisor")
+    case = make_case(suggested_category="SA-SGBV", assignee=officer)
+    ops.update_details(case, actor=officer, category="SA-SGBV")  # confirming is fine
+    with pytest.raises(PermissionDenied):
+        ops.update_details(case, actor=officer, category="OHS")
+    ops.update_details(case, actor=supervisor, category="OHS")
+    assert case.category == "OHS"
+
+
+def test_closed_cases_take_notes_but_no_new_findings(db, make_user, make_case, frozen_now):
+    officer = make_user("officer")
+    case = make_case(status="closed", level=2, category="BRB")
+    ops.add_note(case, "The cooperative called back.", actor=officer)
+    for attempt in (
+        lambda: ops.add_corroboration(case, source="Visit", summary="", actor=officer),
+        lambda: ops.add_action(case, description="x", owner="y", due_date=None, actor=officer),
+        lambda: ops.change_level(case, 1, actor=officer),
+    ):
+        with pytest.raises(InvalidInput, match="closed"):
+            attempt()
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "Reach him on 243990000101",
+        "tel: 990 000 101",
+        "+243/990/000/101",
+        "+243  990 000 101",
+        "whatsapp 250780000103",
+    ],
+)
+def test_public_summary_refuses_numbers_however_written(db, make_user, make_case, summary):
+    case = make_case(status="closed", category="TAX", level=2)
+    with pytest.raises(InvalidInput, match="phone"):
+        ops.publish(case, summary=summary, actor=make_user("supervisor"))

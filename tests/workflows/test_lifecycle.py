@@ -31,7 +31,7 @@ from workflows.machine import MACHINE, graphviz, mermaid
 class Action:
     owner: str = "Coopérative COMIMPA"
     due_date: date | None = date(2026, 12, 1)
-    is_done: bool = True
+    is_done: bool = False
 
 
 @dataclass
@@ -50,7 +50,7 @@ class FakeCase:
     actions: list[Action] = field(default_factory=lambda: [Action()])
 
 
-GOOD_DATA = {"resolution": "resolved", "reason": "Out of scope: not a mine site."}
+GOOD_DATA = {"resolution": "unresolved", "reason": "Out of scope: not a mine site."}
 
 CASES = [(t, role, source) for t in TRANSITIONS for role in ROLES for source in t.source]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from collections.abc import Callable
 from pathlib import Path
 
@@ -95,6 +96,8 @@ def load_settings(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         # hide_parameters: SQL errors in logs must not carry report text or personal data.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # A login lasts a working day; a stolen or forgotten cookie expires with it.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int("CASEWORK_SESSION_HOURS", 10)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": not development,

@@ -114,3 +114,12 @@ def test_development_generates_keys_in_the_instance_folder(monkeypatch, tmp_path
     assert first["SECRET_KEY"] == second["SECRET_KEY"]
     assert first["CASEWORK_DATA_KEY"] == second["CASEWORK_DATA_KEY"]
     assert (tmp_path / "instance" / "data.key").stat().st_mode & 0o077 == 0
+
+
+def test_a_login_expires_after_the_configured_working_day(app, make_user):
+    user = make_user("officer")
+    client = app.test_client()
+    response = login(client, user.email)
+    cookie = response.headers["Set-Cookie"]
+    assert "Expires=" in cookie
+    assert app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() == 10 * 3600

@@ -82,6 +82,7 @@ def login():
             return render_template("auth/login.html", form=form), 401
         _failures().pop(key, None)
         session.clear()  # a fresh session: nothing from before login survives it
+        session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
         login_user(user)
         user.last_login_dt = clock.now()
         db.session.commit()

@@ -15,7 +15,8 @@ from typing import Any
 from flask import current_app
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from casework import clock
 from casework.auth.models import User
@@ -45,30 +46,65 @@ from workflows import fire as workflow_fire
 
 
 def record_event(
-    case: Case, kind: str, *, actor: User | None, data: dict[str, Any] | None = None
+    case: Case,
+    kind: str,
+    *,
+    actor: User | None,
+    data: dict[str, Any] | None = None,
+    flush: bool = True,
 ) -> CaseEvent:
-    """Append an event to the case's hash chain."""
+    """Append an event to the case's hash chain.
+
+    The chain's tip (last seq and hash) comes from the database, or, when this transaction
+    already appended to the case, from memory: the unique ``(case_id, seq)`` still decides
+    between concurrent writers. ``flush=False`` leaves the event for the next flush (the
+    commit at the latest), for callers that write several rows and flush once.
+    """
     if case.id is None:
         db.session.flush()
-    last = db.session.execute(
-        select(CaseEvent.seq, CaseEvent.hash)
-        .where(CaseEvent.case_id == case.id)
-        .order_by(CaseEvent.seq.desc())
-        .limit(1)
-    ).first()
+    tips = _chain_tips()
+    tip = tips.get(case.id)
+    if tip is None:
+        if any(isinstance(obj, CaseEvent) for obj in db.session.new):
+            db.session.flush()  # a pending event of a forgotten tip must be seen below
+        last = db.session.execute(
+            select(CaseEvent.seq, CaseEvent.hash)
+            .where(CaseEvent.case_id == case.id)
+            .order_by(CaseEvent.seq.desc())
+            .limit(1)
+        ).first()
+        tip = (last.seq, last.hash) if last else (0, GENESIS_HASH)
     event = CaseEvent(
         case_id=case.id,
-        seq=(last.seq + 1) if last else 1,
+        seq=tip[0] + 1,
         kind=kind,
         actor_id=actor.id if actor else None,
         created_dt=clock.now(),
         data=data or {},
-        prev_hash=last.hash if last else GENESIS_HASH,
+        prev_hash=tip[1],
     )
     event.hash = event.compute_hash()
     db.session.add(event)
-    db.session.flush()
+    tips[case.id] = (event.seq, event.hash)
+    if flush:
+        db.session.flush()
     return event
+
+
+_CHAIN_TIPS = "casework.chain_tips"
+
+
+def _chain_tips() -> dict[int, tuple[int, str]]:
+    """``case id -> (seq, hash)`` of the last event this transaction appended."""
+    return db.session.info.setdefault(_CHAIN_TIPS, {})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_chain_tips(session: Session, transaction) -> None:
+    # The end of the transaction, or of a savepoint (committed or not), forgets: the next
+    # event asks the database. A flush's own inner transaction does not count.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_CHAIN_TIPS, None)
 
 
 def _touch(case: Case) -> None:
@@ -116,8 +152,14 @@ def create_case(
     suggested_category: str | None = None,
     suggested_level: int | None = None,
     suggested_site: Site | None = None,
+    suggested_site_id: int | None = None,
 ) -> Case:
-    """Open a case in the first state, from any source (SMS, web form, CLI, seed)."""
+    """Open a case in the first state, from any source (SMS, web form, CLI, seed).
+
+    Flushes the case (its id is in the event's hash) but leaves its "created" event for the
+    next flush: a new case's chain starts at the genesis hash, nothing to look up.
+    ``suggested_site_id`` names the suggested site without loading it.
+    """
     if actor is not None and actor.role not in {"officer", "supervisor"}:
         raise PermissionDenied(_l("Only officers and supervisors can open cases."))
     if category is not None and category not in CATEGORIES:
@@ -145,14 +187,24 @@ def create_case(
         language=language,
         suggested_category=suggested_category,
         suggested_level=suggested_level,
-        suggested_site=suggested_site,
         created_dt=now,
         updated_dt=now,
     )
+    if suggested_site is not None:
+        case.suggested_site = suggested_site
+    elif suggested_site_id is not None:
+        case.suggested_site_id = suggested_site_id
     _set_deadline(case)
     db.session.add(case)
     db.session.flush()
-    record_event(case, "created", actor=actor, data={"channel": channel, "status": case.status})
+    _chain_tips()[case.id] = (0, GENESIS_HASH)  # this transaction just made the case
+    record_event(
+        case,
+        "created",
+        actor=actor,
+        data={"channel": channel, "status": case.status},
+        flush=False,
+    )
     return case
 
 

@@ -107,14 +107,18 @@ def profile(url: str, args) -> None:
     profiler = cProfile.Profile() if args.cprofile else None
     if profiler:
         profiler.enable()
+    cpu_started = time.process_time()
     times = send(batch)
+    cpu = time.process_time() - cpu_started
     if profiler:
         profiler.disable()
     n = len(times)
     print(
         f"{url.split(':')[0]}: {n} messages, mean {1000 * statistics.fmean(times):.2f} ms, "
         f"median {1000 * statistics.median(times):.2f} ms, "
-        f"of which COMMIT {1000 * commit_time[0] / n:.2f} ms; "
+        f"of which COMMIT {1000 * commit_time[0] / n:.2f} ms "
+        f"(the rest {1000 * (sum(times) - commit_time[0]) / n:.2f} ms), "
+        f"CPU {1000 * cpu / n:.2f} ms; "
         f"{sum(statements.values()) / n:.1f} SQL statements per message"
     )
     for statement, count in statements.most_common():

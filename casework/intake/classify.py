@@ -17,7 +17,7 @@ import bisect
 import math
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import event, select
@@ -230,6 +230,17 @@ class _SiteIndex:
     ids: list[int]
     countries: list[str]
     word_counts: set[int]
+    # window length -> (offset, the names of a length it can match): built on first use
+    slices: dict[int, tuple[int, list[str]]] = field(default_factory=dict)
+
+    def candidates(self, length: int) -> tuple[int, list[str]]:
+        """The names a window of ``length`` characters can match, and where they start."""
+        found = self.slices.get(length)
+        if found is None:
+            lo = bisect.bisect_left(self.lengths, math.ceil(length * _LENGTH_RATIO))
+            hi = bisect.bisect_right(self.lengths, math.floor(length / _LENGTH_RATIO))
+            found = self.slices[length] = (lo, self.names[lo:hi])
+        return found
 
 
 _sites_changed = [0]  # bumped whenever this process writes a site
@@ -278,6 +289,12 @@ _LENGTH_RATIO = SITE_SCORE / (200 - SITE_SCORE)
 
 def suggest_site(text: str, *, country: str | None, app_extensions: dict) -> Site | None:
     """The registry site the text names, if any; a site in the reporter's country wins ties."""
+    site_id = suggest_site_id(text, country=country, app_extensions=app_extensions)
+    return None if site_id is None else db.session.get(Site, site_id)
+
+
+def suggest_site_id(text: str, *, country: str | None, app_extensions: dict) -> int | None:
+    """`suggest_site`'s answer as an id, without loading the row."""
     index = _site_index(app_extensions)
     if not index.names:
         return None
@@ -289,16 +306,15 @@ def suggest_site(text: str, *, country: str | None, app_extensions: dict) -> Sit
     for window in windows:
         if len(window) < MIN_SITE_NAME:
             continue
-        lo = bisect.bisect_left(index.lengths, math.ceil(len(window) * _LENGTH_RATIO))
-        hi = bisect.bisect_right(index.lengths, math.floor(len(window) / _LENGTH_RATIO))
-        if lo >= hi:
+        lo, names = index.candidates(len(window))
+        if not names:
             continue
         for _name, score, i in process.extract(
-            window, index.names[lo:hi], scorer=fuzz.ratio, score_cutoff=SITE_SCORE, limit=5
+            window, names, scorer=fuzz.ratio, score_cutoff=SITE_SCORE, limit=5
         ):
             candidate = (score, index.countries[lo + i] == country, -(lo + i))
             if best is None or candidate > best:
                 best = candidate
     if best is None:
         return None
-    return db.session.get(Site, index.ids[-best[2]])
+    return index.ids[-best[2]]

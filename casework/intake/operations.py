@@ -40,7 +40,6 @@ from casework.intake import classify, keywords, language, replies
 from casework.messages.models import DELIVERY_STATUSES, Message
 from casework.reporters import crypto
 from casework.reporters.models import Reporter, mask_phone
-from casework.sites.models import Site
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +67,8 @@ class Outcome:
     reporter: Reporter | None = None
     case: Case | None = None
     reply: Message | None = None
+    # The reporter row was made by this transaction: nothing else can point at it yet.
+    new_reporter: bool = False
 
     @property
     def is_duplicate(self) -> bool:
@@ -129,7 +130,7 @@ class _Reading:
     text: str  # the report's text ("" for keywords)
     detected: str | None
     suggestion: classify.Suggestion | None = None
-    site: Site | None = None
+    site_id: int | None = None
 
 
 def _read(inbound: Inbound, sender: Sender) -> _Reading:
@@ -146,7 +147,9 @@ def _read(inbound: Inbound, sender: Sender) -> _Reading:
         text,
         language.detect(parsed.text) if parsed.text else None,
         classify.suggest_category(text),
-        classify.suggest_site(text, country=sender.country, app_extensions=current_app.extensions),
+        classify.suggest_site_id(
+            text, country=sender.country, app_extensions=current_app.extensions
+        ),
     )
 
 
@@ -180,24 +183,24 @@ def receive_message(inbound: Inbound) -> Outcome:
 
 
 def _act_on(message: Message, reading: _Reading, sender: Sender, now) -> Outcome:
-    reporter = _reporter_for(sender, now)
+    parsed = reading.parsed
+    reporter, is_new = _reporter_for(sender, now, parsed, reading.detected)
     message.reporter_id = reporter.id
     if not sender.is_valid:
         _flag(message, "invalid_sender")
-    outcome = Outcome("", message=message, reporter=reporter)
-    parsed = reading.parsed
+    outcome = Outcome("", message=message, reporter=reporter, new_reporter=is_new)
 
     # An opt-out is honoured whatever else is going on, flood included.
     if parsed.kind in {"stop", "start"}:
         _opt(reporter, parsed.kind, now, message)
         outcome.action = parsed.kind
-        if not _is_flooded(reporter, message, now):
+        if is_new or not _is_flooded(reporter, message, now):
             lang = _language(reporter, parsed, None, sender)
             text = replies.render(parsed.kind, lang)
             outcome.reply = _reply(message, reporter, text, lang, confirm_stop=True)
         return outcome
 
-    if _is_flooded(reporter, message, now):
+    if not is_new and _is_flooded(reporter, message, now):
         outcome.case = _store_flooded(message, reporter, now)
         outcome.action = "flooded"
         return outcome
@@ -217,8 +220,12 @@ def _act_on(message: Message, reading: _Reading, sender: Sender, now) -> Outcome
 # ---------------------------------------------------------------- the steps
 
 
-def _reporter_for(sender: Sender, now) -> Reporter:
-    """The reporter with this number, created if new, and locked for this transaction."""
+def _reporter_for(
+    sender: Sender, now, parsed: keywords.Parsed, detected: str | None
+) -> tuple[Reporter, bool]:
+    """The reporter with this number, created if new, and locked for this transaction;
+    and whether this transaction created it (then with the language `_language` will
+    choose, so that choosing it writes nothing more)."""
     locked = (
         select(Reporter)
         .where(Reporter.phone_hash.in_(crypto.lookup_hashes(sender.number)))
@@ -226,26 +233,29 @@ def _reporter_for(sender: Sender, now) -> Reporter:
         .execution_options(populate_existing=True)
     )
     reporter = db.session.scalars(locked).first()
+    if reporter is not None:
+        return reporter, False
+    lang, source = _choose_language(None, parsed, detected, sender)
+    # A row this transaction inserts is locked by it; a concurrent insert of the same
+    # number makes this one wait, then insert nothing, and the select finds theirs.
+    reporter = _insert_ignoring_conflict(
+        Reporter,
+        "phone_hash",
+        {
+            "phone_hash": crypto.lookup_hash(sender.number),
+            "phone_encrypted": crypto.encrypt(sender.number),
+            "phone_masked": mask_phone(sender.number),
+            "is_phone_valid": sender.is_valid,
+            "country": sender.country,
+            "language": lang,
+            "language_source": source,
+            "anonymity": "confidential",
+            "created_dt": now,
+        },
+    )
     if reporter is None:
-        # A row this transaction inserts is locked by it; a concurrent insert of the same
-        # number makes this one wait, then insert nothing, and the select finds theirs.
-        reporter = (
-            _insert_ignoring_conflict(
-                Reporter,
-                "phone_hash",
-                {
-                    "phone_hash": crypto.lookup_hash(sender.number),
-                    "phone_encrypted": crypto.encrypt(sender.number),
-                    "phone_masked": mask_phone(sender.number),
-                    "is_phone_valid": sender.is_valid,
-                    "country": sender.country,
-                    "anonymity": "confidential",
-                    "created_dt": now,
-                },
-            )
-            or db.session.scalars(locked).one()
-        )
-    return reporter
+        return db.session.scalars(locked).one(), False
+    return reporter, True
 
 
 def _flag(message: Message, reason: str) -> None:
@@ -257,16 +267,22 @@ def _flag(message: Message, reason: str) -> None:
 
 
 def _language(reporter: Reporter, parsed: keywords.Parsed, detected, sender: Sender) -> str:
-    lang, source = language.choose(
+    lang, source = _choose_language(reporter, parsed, detected, sender)
+    reporter.language, reporter.language_source = lang, source
+    return lang
+
+
+def _choose_language(
+    reporter: Reporter | None, parsed: keywords.Parsed, detected, sender: Sender
+) -> tuple[str, str]:
+    return language.choose(
         keyword_choice=parsed.language if parsed.kind == "language" else None,
-        reporter_language=reporter.language,
-        reporter_source=reporter.language_source,
+        reporter_language=reporter.language if reporter else None,
+        reporter_source=reporter.language_source if reporter else None,
         detected=detected,
         keyword_language=parsed.language,
         country=sender.country,
     )
-    reporter.language, reporter.language_source = lang, source
-    return lang
 
 
 def _latest_case(reporter: Reporter) -> Case | None:
@@ -323,6 +339,7 @@ def _store_flooded(message: Message, reporter: Reporter, now) -> Case | None:
                 "message_id": message.id,
                 "limit_per_hour": current_app.config["CASEWORK_SMS_HOURLY_LIMIT"],
             },
+            flush=False,
         )
     log.warning(
         "SMS flood from reporter %s: message %s kept on %s", reporter.id, message.id,
@@ -349,7 +366,7 @@ def _opt(reporter: Reporter, kind: str, now, message: Message) -> None:
         )
     )
     for case in cases:
-        record_event(case, event, actor=None, data={"message_id": message.id})
+        record_event(case, event, actor=None, data={"message_id": message.id}, flush=False)
 
 
 def _answer_status(outcome: Outcome, parsed: keywords.Parsed, lang: str) -> None:
@@ -358,7 +375,9 @@ def _answer_status(outcome: Outcome, parsed: keywords.Parsed, lang: str) -> None
     reporter, message = outcome.reporter, outcome.message
     assert reporter is not None and message is not None
     outcome.action = "status"
-    if parsed.reference is None:
+    if outcome.new_reporter:
+        case = None
+    elif parsed.reference is None:
         case = _latest_case(reporter)
     elif parsed.reference:
         case = db.session.scalars(
@@ -373,7 +392,8 @@ def _answer_status(outcome: Outcome, parsed: keywords.Parsed, lang: str) -> None
     outcome.case = case
     # The request goes on the case's record but the message is not attached to the case:
     # asking for news is not part of the report (nor does it reopen the follow-up window).
-    record_event(case, "message_in", actor=None, data=_message_data(message, keyword="status"))
+    data = _message_data(message, keyword="status")
+    record_event(case, "message_in", actor=None, data=data, flush=False)
     text = replies.status_reply(case.reference, case.status, lang)
     outcome.reply = _reply(message, reporter, text, lang, case=case)
 
@@ -381,8 +401,10 @@ def _answer_status(outcome: Outcome, parsed: keywords.Parsed, lang: str) -> None
 def _take_report(outcome: Outcome, reading: _Reading, lang: str, sender: Sender, now) -> None:
     reporter, message = outcome.reporter, outcome.message
     assert reporter is not None and message is not None and reading.suggestion is not None
-    suggestion, site = reading.suggestion, reading.site
-    case = None if reading.parsed.kind == "new" else _open_case_to_follow(reporter, now)
+    suggestion, site_id = reading.suggestion, reading.site_id
+    case = None
+    if reading.parsed.kind != "new" and not outcome.new_reporter:
+        case = _open_case_to_follow(reporter, now)
     if case is not None:
         outcome.action = "follow_up"
         message.case_id = case.id
@@ -390,10 +412,10 @@ def _take_report(outcome: Outcome, reading: _Reading, lang: str, sender: Sender,
             if case.suggested_category is None and suggestion.category:
                 case.suggested_category = suggestion.category
                 case.suggested_level = suggestion.level
-            if case.suggested_site_id is None and site is not None:
-                case.suggested_site_id = site.id
+            if case.suggested_site_id is None and site_id is not None:
+                case.suggested_site_id = site_id
         data = _message_data(message, body=reading.text)
-        record_event(case, "message_in", actor=None, data=data)
+        record_event(case, "message_in", actor=None, data=data, flush=False)
         reply_text = replies.render("follow_up", lang, ref=case.reference)
     else:
         # The report's first message is the case's description and its "created" event;
@@ -407,7 +429,7 @@ def _take_report(outcome: Outcome, reading: _Reading, lang: str, sender: Sender,
             language=lang,
             suggested_category=suggestion.category,
             suggested_level=suggestion.level,
-            suggested_site=site,
+            suggested_site_id=site_id,
         )
         message.case_id = case.id
         reply_text = replies.render("new_case", lang, ref=case.reference)
@@ -474,9 +496,10 @@ def _reply(message: Message, reporter: Reporter, text: str, lang: str,
         created_dt=clock.now(),
     )
     db.session.add(reply)
-    db.session.flush()
+    db.session.flush()  # the reply's id goes into the event and the status callback URL
     if case is not None:
-        record_event(case, "message_out", actor=None, data={"message_id": reply.id, "body": text})
+        data = {"message_id": reply.id, "body": text}
+        record_event(case, "message_out", actor=None, data=data, flush=False)
     return reply
 
 

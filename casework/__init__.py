@@ -35,6 +35,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
             app.config["SQLALCHEMY_DATABASE_URI"]
         )
+    from casework.sqlite import engine_options
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
+    )
 
     db.init_app(app)
     migrate.init_app(

@@ -54,10 +54,11 @@ def register_commands(app) -> None:
     from the app, and so does ``app.test_cli_runner()``)."""
     from casework.auth.cli import tokens, users
     from casework.demo.cli import demo
+    from casework.intake.cli import intake
     from casework.reporters.cli import reporters
     from casework.sites.cli import sites
 
-    for group in (audit, workflow, users, tokens, sites, demo, reporters):
+    for group in (audit, workflow, users, tokens, sites, demo, reporters, intake):
         app.cli.add_command(group)
 
     from notifications.cli import outbox, scheduler

@@ -89,6 +89,7 @@ from casework.errors import (
     TransitionNotAllowed,
 )
 from casework.extensions import db
+from casework.intake.operations import unfiled_messages
 from casework.sites.models import Site
 from workflows import TRANSITIONS, allowed_transitions, check, transition
 
@@ -237,6 +238,9 @@ def _render_queue(report_form: NewReportForm | None = None, status: int = 200):
     except ValueError:
         abort(400, _("That link to older cases is not valid; start again from the first page."))
     may_report = current_user.role in WORKING_ROLES
+    # Inbound SMS that should be on a case and are not (see `unfiled_messages`): none, once
+    # intake works; should any exist, supervisors must be able to find and read them.
+    unfiled_count, unfiled = unfiled_messages() if current_user.role == "supervisor" else (0, [])
     if may_report and report_form is None:
         report_form = NewReportForm(formdata=None)
     return (
@@ -251,6 +255,8 @@ def _render_queue(report_form: NewReportForm | None = None, status: int = 200):
             is_paged=bool(request.args.get("cursor")),
             now=clock.now(),
             full_view=current_user.role != "viewer",
+            unfiled=unfiled,
+            unfiled_count=unfiled_count,
         ),
         status,
     )

@@ -17,6 +17,13 @@ UPDATE`` on PostgreSQL; on SQLite that insert, the transaction's first write, ta
 database's write lock before anything is read), so two parts of one report arriving
 together on two workers give one case and a follow-up, not two cases. What needs no lock
 (keywords, language detection, category and site suggestions) is worked out before.
+
+Nothing is lost when processing fails: the webhook rolls back and `keep_failed` stores the
+message flagged ``processing_failed``, with its reporter, and no case. Twilio's retry of
+that MessageSid, or ``casework intake replay``, processes it again: the insert finds the
+row and `_claim` takes it with a conditional UPDATE (still ``processing_failed``, still no
+case), so of two retries at once only one goes on; the other waits for its commit, finds
+nothing left to take and is a duplicate.
 """
 
 from __future__ import annotations
@@ -28,22 +35,27 @@ from typing import Any
 
 import phonenumbers
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+import notifications
 from casework import clock
 from casework.cases.models import Case
 from casework.cases.operations import create_case, record_event
 from casework.extensions import db
 from casework.intake import classify, keywords, language, replies
 from casework.messages.models import DELIVERY_STATUSES, Message
+from casework.messages.operations import status_callback_url
 from casework.reporters import crypto
 from casework.reporters.models import Reporter, mask_phone
 
 log = logging.getLogger(__name__)
 
 MAX_MEDIA = 10  # Twilio's own limit per message
+# Flags on inbound messages (``Message.flag_reason``, comma-separated).
+PROCESSING_FAILED = "processing_failed"  # kept after a failure; processed again later
+FLOOD = "flood"  # past the hourly limit: kept on a case, no reply
 # Keywords answered with a fixed text: parsed kind -> reply key (else the help text).
 _KEYWORD_REPLIES = {"language": "language", "new_without_text": "new_without_text"}
 
@@ -176,15 +188,173 @@ def receive_message(inbound: Inbound) -> Outcome:
         },
     )
     if message is None:
-        return Outcome("duplicate")
+        # Stored already: a duplicate, unless it is kept from a failed attempt.
+        message = _claim(
+            Message.provider_sid == inbound.sid, failed=True, language=reading.detected
+        )
+        if message is None:
+            return Outcome("duplicate")
     # Changes to the message gather into one UPDATE at the next explicit flush.
     with db.session.no_autoflush:
         return _act_on(message, reading, sender, now)
 
 
-def _act_on(message: Message, reading: _Reading, sender: Sender, now) -> Outcome:
+def keep_failed(inbound: Inbound, *, with_reporter: bool = True) -> Message | None:
+    """After processing ``inbound`` failed (and was rolled back): store it flagged
+    ``processing_failed``, without a case but with its reporter (found or created by the
+    number, as ever), for Twilio's retry or ``casework intake replay`` to process again.
+    Nothing is read from the text here: that may be what failed. ``with_reporter=False``
+    keeps the bare message, for when even the reporter cannot be written. None when the
+    MessageSid is stored already (then that row stands)."""
+    now = clock.now()
+    sender = parse_sender(inbound.sender)
+    message = _insert_ignoring_conflict(
+        Message,
+        "provider_sid",
+        {
+            "direction": "in",
+            "channel": sender.channel,
+            "provider_sid": inbound.sid,
+            "body": inbound.body,
+            "media": inbound.media,
+            "status": "received",
+            "is_flagged": True,
+            "flag_reason": PROCESSING_FAILED,
+            "created_dt": now,
+        },
+    )
+    if message is None or not with_reporter:
+        return message
+    reporter, _ = _reporter_for(sender, now, keywords.Parsed("report"), None)
+    message.reporter_id = reporter.id
+    return message
+
+
+# Inbound messages that should be on a case and are not: kept after a failure, or (before
+# flooded messages always got a case) flooded by a reporter who had none.
+_UNFILED = (
+    Message.direction == "in",
+    Message.case_id.is_(None),
+    or_(Message.flag_reason.contains(PROCESSING_FAILED), Message.flag_reason.contains(FLOOD)),
+)
+
+
+def _claim(*where: Any, failed: bool, **values: Any) -> Message | None:
+    """Take a stored, unfiled inbound message for processing: a conditional UPDATE, so that
+    of two takers at once (Twilio's retries, a replay) one gets the row and the other, once
+    the first commits, finds it filed and gets None. A failed message loses its flag here;
+    a flooded one keeps it."""
+    if failed:
+        condition = Message.flag_reason == PROCESSING_FAILED
+        values.update(is_flagged=False, flag_reason=None)
+    else:
+        condition = Message.flag_reason.contains(FLOOD)
+    stmt = (
+        update(Message)
+        .where(*_UNFILED, condition, *where)
+        .values(updated_dt=clock.now(), **values)
+        .returning(Message)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    )
+    return db.session.scalars(stmt).first()
+
+
+def unfiled_messages(limit: int = 50) -> tuple[int, list[Message]]:
+    """How many inbound messages are on no case though they should be, and the oldest
+    ``limit`` of them (for supervisors; `replay` files them)."""
+    total = db.session.scalar(select(func.count()).select_from(Message).where(*_UNFILED)) or 0
+    if not total:
+        return 0, []
+    rows = db.session.scalars(
+        select(Message).where(*_UNFILED).order_by(Message.created_dt, Message.id).limit(limit)
+    )
+    return total, list(rows)
+
+
+def unfiled_message_ids() -> list[int]:
+    return list(db.session.scalars(select(Message.id).where(*_UNFILED).order_by(Message.id)))
+
+
+def replay(message_id: int) -> Outcome:
+    """Process again an unfiled message (see `unfiled_messages`); flushes, never commits.
+
+    A message kept after a failure is processed as if it had just arrived (a case, a
+    follow-up, a keyword's answer); its reply, with no webhook response to carry it, goes
+    through the outbox. A flooded message without a case gets one, still without a reply.
+    The action is "duplicate" when the message is filed already (another replay, a retry).
+    """
+    now = clock.now()
+    kept = db.session.get(Message, message_id)
+    if kept is None or kept.case_id is not None:
+        return Outcome("duplicate")
+    reporter = kept.reporter
+    # The reporter is known by its row: the number stays encrypted.
+    sender = Sender(
+        kept.channel,
+        "",
+        bool(reporter and reporter.is_phone_valid),
+        reporter.country if reporter else None,
+    )
+    inbound = Inbound(sid=kept.provider_sid or "", sender="", body=kept.body, media=kept.media)
+    reading = _read(inbound, sender)
+    failed = kept.flag_reason == PROCESSING_FAILED
+    if failed:
+        message = _claim(Message.id == message_id, failed=True, language=reading.detected)
+    else:
+        message = _claim(Message.id == message_id, failed=False)
+    if message is None:
+        return Outcome("duplicate")
+    with db.session.no_autoflush:
+        if reporter is None:
+            return _file_without_sender(message, reading)
+        if not failed:
+            reporter, _ = _reporter_for(sender, now, reading.parsed, None, reporter.id)
+            case = _store_flooded(message, reporter, reading, sender)
+            return Outcome("flooded", message=message, reporter=reporter, case=case)
+        outcome = _act_on(message, reading, sender, now, reporter_id=reporter.id)
+    if outcome.reply is not None:
+        _queue_reply(outcome.reply)
+    return outcome
+
+
+def _file_without_sender(message: Message, reading: _Reading) -> Outcome:
+    """A message kept, before reporters were kept with it, without its sender: a report
+    still opens a case (nobody to answer); a keyword has nobody to answer and is done."""
+    outcome = Outcome("no_sender", message=message)
+    if reading.suggestion is None:
+        return outcome
+    outcome.action = "new_case"
+    outcome.case = create_case(
+        description=reading.text,
+        channel=message.channel,
+        actor=None,
+        language=reading.detected,
+        suggested_category=reading.suggestion.category,
+        suggested_level=reading.suggestion.level,
+        suggested_site_id=reading.site_id,
+    )
+    message.case_id = outcome.case.id
+    return outcome
+
+
+def _queue_reply(reply: Message) -> None:
+    """A reply made outside the webhook (no TwiML to carry it) goes out through the outbox;
+    the number is resolved, and an opt-out checked, at send time."""
+    notifications.enqueue(
+        "sms",
+        f"reporter:{reply.reporter_id}",
+        reply.body,
+        ref=f"message:{reply.id}",
+        dedupe_key=f"intake-reply:{reply.id}",
+        status_callback_url=status_callback_url(reply),
+    )
+
+
+def _act_on(
+    message: Message, reading: _Reading, sender: Sender, now, reporter_id: int | None = None
+) -> Outcome:
     parsed = reading.parsed
-    reporter, is_new = _reporter_for(sender, now, parsed, reading.detected)
+    reporter, is_new = _reporter_for(sender, now, parsed, reading.detected, reporter_id)
     message.reporter_id = reporter.id
     if not sender.is_valid:
         _flag(message, "invalid_sender")
@@ -201,7 +371,7 @@ def _act_on(message: Message, reading: _Reading, sender: Sender, now) -> Outcome
         return outcome
 
     if not is_new and _is_flooded(reporter, message, now):
-        outcome.case = _store_flooded(message, reporter, now)
+        outcome.case = _store_flooded(message, reporter, reading, sender)
         outcome.action = "flooded"
         return outcome
 
@@ -221,19 +391,25 @@ def _act_on(message: Message, reading: _Reading, sender: Sender, now) -> Outcome
 
 
 def _reporter_for(
-    sender: Sender, now, parsed: keywords.Parsed, detected: str | None
+    sender: Sender,
+    now,
+    parsed: keywords.Parsed,
+    detected: str | None,
+    reporter_id: int | None = None,
 ) -> tuple[Reporter, bool]:
-    """The reporter with this number, created if new, and locked for this transaction;
-    and whether this transaction created it (then with the language `_language` will
-    choose, so that choosing it writes nothing more)."""
-    locked = (
-        select(Reporter)
-        .where(Reporter.phone_hash.in_(crypto.lookup_hashes(sender.number)))
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    """The reporter with this number (or, when replaying, this id), created if new, and
+    locked for this transaction; and whether this transaction created it (then with the
+    language `_language` will choose, so that choosing it writes nothing more)."""
+    known = (
+        Reporter.id == reporter_id
+        if reporter_id is not None
+        else Reporter.phone_hash.in_(crypto.lookup_hashes(sender.number))
     )
+    locked = select(Reporter).where(known).with_for_update()
+    locked = locked.execution_options(populate_existing=True)
     reporter = db.session.scalars(locked).first()
-    if reporter is not None:
+    if reporter is not None or reporter_id is not None:
+        assert reporter is not None, "a message's reporter row cannot go away"
         return reporter, False
     lang, source = _choose_language(None, parsed, detected, sender)
     # A row this transaction inserts is locked by it; a concurrent insert of the same
@@ -311,22 +487,44 @@ def _is_flooded(reporter: Reporter, message: Message, now) -> bool:
     return (earlier or 0) >= limit
 
 
-def _store_flooded(message: Message, reporter: Reporter, now) -> Case | None:
-    """Past the hourly limit: keep the message on the latest case, flagged, and say nothing.
-    The case's timeline gets one event per flood, not one per message."""
-    _flag(message, "flood")
-    case = _latest_case(reporter)
+def _latest_open_case(reporter: Reporter) -> Case | None:
+    return db.session.scalars(
+        select(Case)
+        .where(Case.reporter_id == reporter.id, Case.status != "closed")
+        .order_by(Case.reported_dt.desc(), Case.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _store_flooded(message: Message, reporter: Reporter, reading: _Reading, sender: Sender) -> Case:
+    """Past the hourly limit: keep the message, flagged, on the reporter's latest open case
+    and say nothing. With no open case the flood opens one (the reporter row is locked, so
+    the next flooded message finds it: one case per flood, however long). The case's
+    timeline gets one event per flood, not one per message; the case page lists them all."""
+    _flag(message, FLOOD)
+    case = _latest_open_case(reporter)
     if case is None:
-        return None
+        text = reading.text or message.body
+        suggestion = reading.suggestion
+        case = create_case(
+            description=text if text.strip() else "[empty message]",
+            channel=sender.channel,
+            actor=None,
+            reporter=reporter,
+            language=reading.detected or reporter.language,
+            suggested_category=suggestion.category if suggestion else None,
+            suggested_level=suggestion.level if suggestion else None,
+            suggested_site_id=reading.site_id,
+        )
     message.case_id = case.id
     already = db.session.scalar(
         select(func.count())
         .select_from(Message)
         .where(
-            Message.reporter_id == reporter.id,
+            Message.case_id == case.id,
             Message.direction == "in",
-            Message.created_dt > now - timedelta(hours=1),
-            Message.flag_reason.contains("flood"),
+            Message.created_dt > message.created_dt - timedelta(hours=1),
+            Message.flag_reason.contains(FLOOD),
             Message.id != message.id,
         )
     )

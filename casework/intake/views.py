@@ -35,7 +35,6 @@ from casework.intake import operations
 from casework.intake import simulator as simulator_ops
 from casework.intake.forms import SimulatorForm
 from casework.intake.signature import public_url, request_is_from_twilio
-from casework.messages.models import Message
 from casework.security import public
 
 log = logging.getLogger(__name__)
@@ -114,7 +113,7 @@ def sms_inbound():
         db.session.rollback()
         log.exception("SMS intake failed while %s (MessageSid %s)", stage, _sid_for_log())
         if stage == "processing":
-            _keep_what_we_can()
+            _keep_what_we_can(inbound)
         return twiml()
 
 
@@ -145,26 +144,19 @@ def _sid_for_log() -> str:
         return "-"
 
 
-def _keep_what_we_can() -> None:
-    """After a failure, store the bare message (flagged) so the report is not lost."""
-    try:
-        sid = (request.form.get("MessageSid") or "").strip()[:64]
-        if not sid:
+def _keep_what_we_can(inbound: operations.Inbound) -> None:
+    """After a failure, keep the message (flagged ``processing_failed``, with its reporter)
+    so that Twilio's retry or ``casework intake replay`` processes it: the report is not
+    lost. Should even the reporter fail to be written, keep the bare message."""
+    for with_reporter in (True, False):
+        try:
+            operations.keep_failed(inbound, with_reporter=with_reporter)
+            db.session.commit()
             return
-        db.session.add(
-            Message(
-                direction="in",
-                provider_sid=sid,
-                body=request.form.get("Body") or "",
-                media=operations.media_from_form(request.form),
-                is_flagged=True,
-                flag_reason="processing_failed",
-            )
-        )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("Could not keep SMS %s either", _sid_for_log())
+        except Exception:
+            db.session.rollback()
+            how = "with its reporter" if with_reporter else "even bare"
+            log.exception("Could not keep SMS %s %s", _sid_for_log(), how)
 
 
 @bp.post("/sms/status")

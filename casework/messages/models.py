@@ -57,3 +57,8 @@ class Message(Model):
 
     case = relationship("Case")
     reporter = relationship("Reporter")
+
+    @property
+    def flags(self) -> list[str]:
+        """``flag_reason`` as a list: flood, processing_failed, invalid_sender."""
+        return [r for r in (self.flag_reason or "").split(",") if r]

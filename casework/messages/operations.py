@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app, url_for
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 import notifications
 from casework import clock
@@ -131,6 +131,21 @@ def status_callback_url(message: Message) -> str | None:
             log.warning("no CASEWORK_PUBLIC_URL: SMS delivery reports are not requested")
             return None
     return f"{base.rstrip('/')}/sms/status?m={message.id}"
+
+
+def case_messages(case: Case) -> list[Message]:
+    """The case's SMS thread, oldest first: every message filed on the case, in and out,
+    and the status requests (not filed on a case) that its replies answer."""
+    answered = select(Message.reply_to_id).where(
+        Message.case_id == case.id, Message.reply_to_id.is_not(None)
+    )
+    return list(
+        db.session.scalars(
+            select(Message)
+            .where(or_(Message.case_id == case.id, Message.id.in_(answered)))
+            .order_by(Message.created_dt, Message.id)
+        )
+    )
 
 
 def outbound_messages(case: Case, limit: int = 10) -> list[Message]:

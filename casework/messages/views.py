@@ -4,14 +4,53 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from casework.cases.permissions import sees_full_case
 from casework.cases.views import get_case
 from casework.errors import CaseworkError, PermissionDenied
 from casework.extensions import db
-from casework.messages.operations import contact_state, outbound_messages, send_to_reporter
+from casework.messages.models import Message
+from casework.messages.operations import (
+    case_messages,
+    contact_state,
+    outbound_messages,
+    send_to_reporter,
+)
 
 bp = Blueprint("messages", __name__)
+
+# The words the case page shows for a message's flags and delivery status.
+FLAG_LABELS = {
+    "flood": _l("flooded: kept without a reply"),
+    "processing_failed": _l("processing failed: not yet processed"),
+    "invalid_sender": _l("sender is not a valid phone number"),
+}
+DELIVERY_LABELS = {
+    "queued": _l("queued"),
+    "accepted": _l("queued"),
+    "sending": _l("sending"),
+    "sent": _l("sent"),
+    "delivered": _l("delivered"),
+    "undelivered": _l("not delivered"),
+    "failed": _l("failed"),
+    "read": _l("read by the reporter"),
+    "canceled": _l("canceled"),
+}
+
+
+@bp.app_context_processor
+def _message_labels():
+    return {"message_flag_labels": FLAG_LABELS, "delivery_labels": DELIVERY_LABELS}
+
+
+@bp.app_template_global()
+def case_thread(case) -> list[Message]:
+    """For templates/messages/_panel.html: the case's SMS, for those who may read its report."""
+    if not sees_full_case(current_user, case):
+        return []
+    return case_messages(case)
 
 
 @bp.app_template_global()

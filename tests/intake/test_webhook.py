@@ -144,10 +144,11 @@ def test_the_same_message_sid_twice_makes_one_case_and_one_reply(sms, db):
     assert count(db, Message, Message.direction == "out") == 1
 
 
-def test_a_failure_half_way_leaves_only_the_flagged_bare_message(sms, db, monkeypatch):
+def test_a_failure_half_way_keeps_the_message_flagged_with_its_reporter(sms, db, monkeypatch):
     """The whole request is one transaction: the message row written first (the idempotency
-    gate) and the reporter go away with the failure; what stays is the flagged copy the
-    error handler keeps, so the report is not lost."""
+    gate) and the case go away with the failure; what stays is the flagged copy the error
+    handler keeps, with the reporter (number encrypted), so that it can be processed again.
+    """
 
     def failing(**kwargs):
         raise RuntimeError("database hiccup")
@@ -157,8 +158,11 @@ def test_a_failure_half_way_leaves_only_the_flagged_bare_message(sms, db, monkey
     assert answer.status_code == 200 and answer.reply is None
     [kept] = messages(db)
     assert kept.is_flagged and kept.flag_reason == "processing_failed"
-    assert kept.body == WATOTO and kept.reporter_id is None
-    assert count(db, Case) == count(db, Reporter) == 0
+    assert kept.body == WATOTO and kept.case_id is None
+    [reporter] = db.session.scalars(db.select(Reporter)).all()
+    assert kept.reporter_id == reporter.id and reporter.phone == DRC
+    assert DRC not in reporter.phone_encrypted and DRC[1:] not in reporter.phone_encrypted
+    assert count(db, Case) == 0
 
 
 # ---------------------------------------------------------------- what is kept
@@ -287,13 +291,22 @@ def test_a_crash_inside_intake_is_a_200_with_the_message_kept(sms, db, monkeypat
         raise RuntimeError("unexpected")
 
     monkeypatch.setattr(operations, "receive_message", boom)
+    sid = new_sid()
     with caplog.at_level(logging.ERROR):
-        answer = sms(WATOTO)
+        answer = sms(WATOTO, sid=sid)
     assert answer.status_code == 200 and answer.reply is None
     [kept] = messages(db)
     assert kept.flag_reason == "processing_failed" and kept.body == WATOTO
+    assert kept.case_id is None and kept.reporter.phone == DRC  # kept to be processed again
     assert "SMS intake failed" in caplog.text
     assert DRC not in caplog.text and DRC[1:] not in caplog.text
+
+    monkeypatch.undo()  # the cause is fixed: Twilio's retry of the same MessageSid is taken
+    retry = sms(WATOTO, sid=sid)
+    [case] = cases(db)
+    assert retry.reply and case.reference in retry.reply
+    [kept] = messages(db, Message.direction == "in")
+    assert kept.case_id == case.id and not kept.is_flagged
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """The intake benchmark: Casework's ``POST /sms/inbound`` against a bare Flask endpoint.
 
-Both are served the same way (gunicorn, 2 sync workers, on 127.0.0.1) and driven by the same
+Both are served the same way (gunicorn, 2 sync workers by default, on 127.0.0.1; ``--threads``
+N > 1 serves both with gthread workers of N threads) and driven by the same
 load generator (`bench.load`: 16 connections, signed webhook POSTs with distinct
 MessageSids from 2,000 numbers). Casework runs on a fresh SQLite file and on a fresh
 PostgreSQL database (created next to the one ``--postgres-url`` names, dropped afterwards),
@@ -66,13 +67,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def worker_options(workers: int, threads: int) -> list[str]:
+    """gunicorn's options for ``workers`` processes: sync workers, or gthread workers with
+    ``threads`` threads each when ``threads`` > 1."""
+    if threads > 1:
+        return ["--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads)]
+    return ["--workers", str(workers), "--worker-class", "sync"]
+
+
+def describe_workers(workers: int, threads: int) -> str:
+    if threads > 1:
+        return f"{workers} gthread workers x {threads} threads"
+    return f"{workers} sync workers"
+
+
 def start_gunicorn(
-    name: str, app_spec: str, env: dict, workdir: Path, workers: int, port: int | None = None
+    name: str,
+    app_spec: str,
+    env: dict,
+    workdir: Path,
+    workers: int,
+    port: int | None = None,
+    threads: int = 1,
 ) -> Server:
     port = port or free_port()
     log = workdir / f"{name}.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
+        [sys.executable, "-m", "gunicorn", *worker_options(workers, threads),
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "60", app_spec],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -208,13 +229,21 @@ def bench_database(kind: str, args, workdir: Path) -> tuple[load.Result, load.Re
         }
         servers: list[Server] = []
         try:
-            bare = start_gunicorn(f"bare-{kind}", "bench.bare:app", env, workdir, args.workers)
+            bare = start_gunicorn(
+                f"bare-{kind}", "bench.bare:app", env, workdir, args.workers, threads=args.threads
+            )
             servers.append(bare)
             # Signatures are checked over CASEWORK_PUBLIC_URL: it names the port up front.
             port = free_port()
             env["CASEWORK_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
             intake = start_gunicorn(
-                f"intake-{kind}", "casework:create_app()", env, workdir, args.workers, port
+                f"intake-{kind}",
+                "casework:create_app()",
+                env,
+                workdir,
+                args.workers,
+                port,
+                threads=args.threads,
             )
             servers.append(intake)
             bare_result = measure(bare, args, seed=10)
@@ -233,6 +262,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--processes", type=int, default=4, help="load generator processes")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker: 1 = sync workers, more = gthread workers",
+    )
     parser.add_argument("--sites", type=int, default=2000, help="sites in the registry")
     parser.add_argument(
         "--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql"
@@ -246,7 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("SECRET_KEY", "bench-secret")
     os.environ.setdefault("CASEWORK_DATA_KEY", DATA_KEY)
     print(
-        f"Intake benchmark: gunicorn {args.workers} sync workers per server, {args.connections} "
+        f"Intake benchmark: gunicorn {describe_workers(args.workers, args.threads)} per server, "
+        f"{args.connections} "
         f"connections from 127.0.0.1, {args.duration:g} s per run after {args.warmup:g} s of "
         f"warm-up, {args.sites} sites, {os.cpu_count()} CPUs shared with the load generator"
     )

@@ -27,7 +27,7 @@ def audit_verify() -> None:
     checked, broken = verify_chains()
     if broken:
         click.echo(
-            f"TAMPERED: case id {broken.case_id}, event #{broken.seq} (id {broken.event_id}): "
+            f"TAMPERED: case id {broken.case_id}, event #{broken.seq}: "
             f"{broken.problem}. {checked} events checked.",
             err=True,
         )

@@ -6,7 +6,7 @@ import secrets
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework import clock
@@ -36,6 +36,7 @@ RESTRICTED_CATEGORIES = frozenset({"SA-SGBV"})
 CHANNELS = ("sms", "whatsapp", "web", "phone", "field", "email")
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+GENESIS_HASH = "0" * 64  # the "previous hash" of a chain's first event
 
 
 def new_reference(prefix: str = "CW") -> str:
@@ -96,6 +97,10 @@ class Case(Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     version: Mapped[int] = mapped_column(default=1)
+    # The head of the event chain, moved only by `record_event` (never through the ORM, so
+    # it does not bump `version`); `audit verify` checks every chain ends here.
+    event_count: Mapped[int] = mapped_column(default=0)
+    last_event_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -166,9 +171,6 @@ class Corroboration(Model):
     case: Mapped[Case] = relationship(back_populates="corroborations")
 
 
-GENESIS_HASH = "0" * 64
-
-
 class CaseEvent(Model):
     """One entry of a case's append-only, hash-chained timeline.
 
@@ -184,7 +186,7 @@ class CaseEvent(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
     seq: Mapped[int]
     kind: Mapped[str] = mapped_column(String(40))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -212,3 +214,9 @@ class CaseEvent(Model):
             separators=(",", ":"),
         )
         return hashlib.sha256(body.encode()).hexdigest()
+
+
+@event.listens_for(CaseEvent, "before_update")
+@event.listens_for(CaseEvent, "before_delete")
+def _events_are_append_only(mapper, connection, target: CaseEvent) -> None:
+    raise RuntimeError("case events are append-only: record a new event instead")

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, func, select, update
 
 from casework import clock
 from casework.auth.models import User
 from casework.cases.models import (
     CATEGORIES,
-    GENESIS_HASH,
     RESTRICTED_CATEGORIES,
     Case,
     CaseEvent,
@@ -55,56 +53,40 @@ def record_event(
 ) -> CaseEvent:
     """Append an event to the case's hash chain.
 
-    The chain's tip (last seq and hash) comes from the database, or, when this transaction
-    already appended to the case, from memory: the unique ``(case_id, seq)`` still decides
-    between concurrent writers. ``flush=False`` leaves the event for the next flush (the
-    commit at the latest), for callers that write several rows and flush once.
+    The chain's head (event count, last hash) lives on the case row and moves with an
+    ``UPDATE ... RETURNING``: the row lock it takes makes concurrent writers to one case
+    append one after the other, never racing for a sequence number, and `audit verify`
+    compares every chain with its head, so removing the newest events shows too. The head
+    is written with Core statements, so it does not bump the case's version: a note never
+    makes somebody else's form stale. ``flush=False`` leaves the event row for the next
+    flush, for callers that write several rows and flush once.
     """
     if case.id is None:
         db.session.flush()
-    tips = _chain_tips()
-    tip = tips.get(case.id)
-    if tip is None:
-        if any(isinstance(obj, CaseEvent) for obj in db.session.new):
-            db.session.flush()  # a pending event of a forgotten tip must be seen below
-        last = db.session.execute(
-            select(CaseEvent.seq, CaseEvent.hash)
-            .where(CaseEvent.case_id == case.id)
-            .order_by(CaseEvent.seq.desc())
-            .limit(1)
-        ).first()
-        tip = (last.seq, last.hash) if last else (0, GENESIS_HASH)
+    cases = cast(Table, Case.__table__)
+    seq, prev_hash = db.session.execute(
+        update(cases)
+        .where(cases.c.id == case.id)
+        .values(event_count=cases.c.event_count + 1)
+        .returning(cases.c.event_count, cases.c.last_event_hash)
+    ).one()
     event = CaseEvent(
         case_id=case.id,
-        seq=tip[0] + 1,
+        seq=seq,
         kind=kind,
         actor_id=actor.id if actor else None,
         created_dt=clock.now(),
         data=data or {},
-        prev_hash=tip[1],
+        prev_hash=prev_hash,
     )
     event.hash = event.compute_hash()
+    db.session.execute(
+        update(cases).where(cases.c.id == case.id).values(last_event_hash=event.hash)
+    )
     db.session.add(event)
-    tips[case.id] = (event.seq, event.hash)
     if flush:
         db.session.flush()
     return event
-
-
-_CHAIN_TIPS = "casework.chain_tips"
-
-
-def _chain_tips() -> dict[int, tuple[int, str]]:
-    """``case id -> (seq, hash)`` of the last event this transaction appended."""
-    return db.session.info.setdefault(_CHAIN_TIPS, {})
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_chain_tips(session: Session, transaction) -> None:
-    # The end of the transaction, or of a savepoint (committed or not), forgets: the next
-    # event asks the database. A flush's own inner transaction does not count.
-    if transaction.parent is None or transaction.nested:
-        session.info.pop(_CHAIN_TIPS, None)
 
 
 def _touch(case: Case) -> None:
@@ -197,7 +179,6 @@ def create_case(
     _set_deadline(case)
     db.session.add(case)
     db.session.flush()
-    _chain_tips()[case.id] = (0, GENESIS_HASH)  # this transaction just made the case
     record_event(
         case,
         "created",

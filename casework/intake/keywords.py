@@ -12,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from casework.cases.models import CROCKFORD
+
 # keyword -> the language it is written in (None: the same word in every language).
 HELP = {"help": "en", "aide": "fr", "msaada": "sw"}
 STATUS = {"status": "en", "statut": "fr", "hali": "sw"}
@@ -33,7 +35,6 @@ LANGUAGE = {
     "kiswahili": "sw",
 }
 
-CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Letters people type for the digits they resemble (Crockford base32 leaves them out).
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _TRAILING = " \t\r\n.!?,;:-_*#"

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 6e2ef47db54d
+Revision ID: afe5724905c3
 Revises: 
-Create Date: 2026-11-25 22:57:33.691712
+Create Date: 2026-11-26 00:01:13.621310
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import casework.extensions
 
 
 # revision identifiers, used by Alembic.
-revision = '6e2ef47db54d'
+revision = 'afe5724905c3'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -155,6 +155,8 @@ def upgrade():
     sa.Column('created_dt', casework.extensions.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_dt', casework.extensions.UTCDateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('event_count', sa.Integer(), nullable=False),
+    sa.Column('last_event_hash', sa.String(length=64), nullable=False),
     sa.CheckConstraint("(status = 'closed') = (resolution IS NOT NULL)", name=op.f('ck_cases_closed_resolution')),
     sa.CheckConstraint("category IS NULL OR category IN ('SA-TOR', 'SA-FL', 'SA-WFCL', 'SA-SGBV', 'SA-WAR', 'NSAG', 'SEC', 'BRB', 'AML', 'TAX', 'CHL', 'OHS', 'ENV', 'LAND', 'TRC')", name=op.f('ck_cases_category')),
     sa.CheckConstraint("channel IN ('sms', 'whatsapp', 'web', 'phone', 'field', 'email')", name=op.f('ck_cases_channel')),
@@ -208,7 +210,7 @@ def upgrade():
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_case_events_actor_id_users')),
-    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_events_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_events_case_id_cases'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_events')),
     sa.UniqueConstraint('case_id', 'seq', name='uq_case_events_case_seq')
     )

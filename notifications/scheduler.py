@@ -82,11 +82,6 @@ def build_scheduler(app: Flask, *, background: bool = False) -> BaseScheduler:
     return scheduler
 
 
-def run(app: Flask) -> None:
-    """Run the scheduler in the foreground until interrupted (Ctrl-C or SIGTERM)."""
-    run_scheduler(build_scheduler(app))
-
-
 def run_scheduler(scheduler: BaseScheduler) -> None:
     def stop(signum, frame):  # let a running job finish its current message, then exit
         log.info("scheduler: stopping on signal %s", signum)

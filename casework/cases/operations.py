@@ -15,7 +15,7 @@ from typing import Any, cast
 from flask import current_app
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, select, update
 
 from casework import clock
 from casework.auth.models import User
@@ -596,13 +596,4 @@ def events_of(case: Case) -> list[CaseEvent]:
         db.session.scalars(
             select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
         )
-    )
-
-
-def count_events(case: Case) -> int:
-    return (
-        db.session.scalar(
-            select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case.id)
-        )
-        or 0
     )

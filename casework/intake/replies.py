@@ -145,10 +145,6 @@ def status_reply(reference: str, state: str, language: str | None) -> str:
     return render("status", language, ref=reference, status=words[state])
 
 
-def reply_language(language: str | None) -> str:
-    return language if language in REPLIES else DEFAULT_LANGUAGE
-
-
 # ---------------------------------------------------------------- SMS segments
 
 # GSM 03.38: the default alphabet, and the extension table whose characters cost two.

@@ -112,8 +112,12 @@ def sms_inbound():
     except Exception:
         db.session.rollback()
         log.exception("SMS intake failed while %s (MessageSid %s)", stage, _sid_for_log())
-        if stage == "processing":
-            _keep_what_we_can(inbound)
+        if stage == "processing" and not _keep_what_we_can(inbound):
+            # Nothing could be stored (the database is down): say so, so that Twilio logs
+            # the failure (and retries where configured) instead of taking it as delivered.
+            return Response(
+                "Service unavailable\n", 503, {"Retry-After": "60"}, mimetype="text/plain"
+            )
         return twiml()
 
 
@@ -130,7 +134,8 @@ def _receive(inbound: operations.Inbound) -> tuple[str, int] | None:
             db.session.commit()
             return reply
         except IntegrityError:
-            # A concurrent writer took the next event number of a case: start again.
+            # A concurrent first message from the same new number created its reporter
+            # first: start again, and find it.
             db.session.rollback()
             if attempt == RETRIES:
                 raise
@@ -144,7 +149,7 @@ def _sid_for_log() -> str:
         return "-"
 
 
-def _keep_what_we_can(inbound: operations.Inbound) -> None:
+def _keep_what_we_can(inbound: operations.Inbound) -> bool:
     """After a failure, keep the message (flagged ``processing_failed``, with its reporter)
     so that Twilio's retry or ``casework intake replay`` processes it: the report is not
     lost. Should even the reporter fail to be written, keep the bare message."""
@@ -152,11 +157,12 @@ def _keep_what_we_can(inbound: operations.Inbound) -> None:
         try:
             operations.keep_failed(inbound, with_reporter=with_reporter)
             db.session.commit()
-            return
+            return True
         except Exception:
             db.session.rollback()
             how = "with its reporter" if with_reporter else "even bare"
             log.exception("Could not keep SMS %s %s", _sid_for_log(), how)
+    return False
 
 
 @bp.post("/sms/status")

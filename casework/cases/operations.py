@@ -15,7 +15,8 @@ from typing import Any, cast
 from flask import current_app
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, event, select, update
+from sqlalchemy.orm import Session
 
 from casework import clock
 from casework.auth.models import User
@@ -64,12 +65,17 @@ def record_event(
     if case.id is None:
         db.session.flush()
     cases = cast(Table, Case.__table__)
-    seq, prev_hash = db.session.execute(
-        update(cases)
-        .where(cases.c.id == case.id)
-        .values(event_count=cases.c.event_count + 1)
-        .returning(cases.c.event_count, cases.c.last_event_hash)
-    ).one()
+    heads = _heads()
+    head = heads.get(case.id)
+    if head is None:
+        seq, prev_hash = db.session.execute(
+            update(cases)
+            .where(cases.c.id == case.id)
+            .values(event_count=cases.c.event_count + 1)
+            .returning(cases.c.event_count, cases.c.last_event_hash)
+        ).one()
+    else:  # this transaction holds the row (or made it): the head is as it left it
+        seq, prev_hash = head[0] + 1, head[1]
     event = CaseEvent(
         case_id=case.id,
         seq=seq,
@@ -81,12 +87,33 @@ def record_event(
     )
     event.hash = event.compute_hash()
     db.session.execute(
-        update(cases).where(cases.c.id == case.id).values(last_event_hash=event.hash)
+        update(cases)
+        .where(cases.c.id == case.id)
+        .values(event_count=seq, last_event_hash=event.hash)
     )
+    heads[case.id] = (seq, event.hash)
     db.session.add(event)
     if flush:
         db.session.flush()
     return event
+
+
+_HEADS = "casework.event_heads"
+
+
+def _heads() -> dict[int, tuple[int, str]]:
+    """``case id -> (event count, last hash)`` for the cases whose head this transaction
+    has moved (holding the case row's lock since) or whose row it inserted: their next
+    event needs no ``UPDATE ... RETURNING`` to learn the head."""
+    return db.session.info.setdefault(_HEADS, {})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_heads(session: Session, transaction) -> None:
+    # The end of the transaction, or of a savepoint (released or rolled back), forgets: the
+    # next event asks the row again. A flush's own inner transaction does not count.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_HEADS, None)
 
 
 def _touch(case: Case) -> None:
@@ -179,6 +206,7 @@ def create_case(
     _set_deadline(case)
     db.session.add(case)
     db.session.flush()
+    _heads()[case.id] = (case.event_count, case.last_event_hash)  # as this flush wrote them
     record_event(
         case,
         "created",

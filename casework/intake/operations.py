@@ -355,10 +355,20 @@ def _act_on(
 ) -> Outcome:
     parsed = reading.parsed
     reporter, is_new = _reporter_for(sender, now, parsed, reading.detected, reporter_id)
-    message.reporter_id = reporter.id
     if not sender.is_valid:
         _flag(message, "invalid_sender")
     outcome = Outcome("", message=message, reporter=reporter, new_reporter=is_new)
+    _respond(outcome, reading, sender, now)
+    # Set last, like the case id: the message's changes make one UPDATE, at the commit,
+    # not one in each flush on the way (no query here needs it: they leave it out by id).
+    message.reporter_id = reporter.id
+    return outcome
+
+
+def _respond(outcome: Outcome, reading: _Reading, sender: Sender, now) -> None:
+    message, reporter, parsed = outcome.message, outcome.reporter, reading.parsed
+    assert message is not None and reporter is not None
+    is_new = outcome.new_reporter
 
     # An opt-out is honoured whatever else is going on, flood included.
     if parsed.kind in {"stop", "start"}:
@@ -368,12 +378,12 @@ def _act_on(
             lang = _language(reporter, parsed, None, sender)
             text = replies.render(parsed.kind, lang)
             outcome.reply = _reply(message, reporter, text, lang, confirm_stop=True)
-        return outcome
+        return
 
     if not is_new and _is_flooded(reporter, message, now):
         outcome.case = _store_flooded(message, reporter, reading, sender)
         outcome.action = "flooded"
-        return outcome
+        return
 
     lang = _language(reporter, parsed, reading.detected, sender)
     if reading.suggestion is not None:
@@ -384,7 +394,6 @@ def _act_on(
         key = _KEYWORD_REPLIES.get(parsed.kind, "help")
         outcome.action = "language" if key == "language" else "help"
         outcome.reply = _reply(message, reporter, replies.render(key, lang), lang)
-    return outcome
 
 
 # ---------------------------------------------------------------- the steps
@@ -605,7 +614,6 @@ def _take_report(outcome: Outcome, reading: _Reading, lang: str, sender: Sender,
         case = _open_case_to_follow(reporter, now)
     if case is not None:
         outcome.action = "follow_up"
-        message.case_id = case.id
         if case.status == "received":  # parts of a split report may name what the first lacked
             if case.suggested_category is None and suggestion.category:
                 case.suggested_category = suggestion.category
@@ -629,7 +637,6 @@ def _take_report(outcome: Outcome, reading: _Reading, lang: str, sender: Sender,
             suggested_level=suggestion.level,
             suggested_site_id=site_id,
         )
-        message.case_id = case.id
         reply_text = replies.render("new_case", lang, ref=case.reference)
         log.info(
             "SMS %s from reporter %s opened %s (suggested %s, level %s)",
@@ -638,6 +645,7 @@ def _take_report(outcome: Outcome, reading: _Reading, lang: str, sender: Sender,
         )  # fmt: skip
     outcome.case = case
     outcome.reply = _reply(message, reporter, reply_text, lang, case=case)
+    message.case_id = case.id  # after the reply's flush (see _act_on)
 
 
 def _open_case_to_follow(reporter: Reporter, now) -> Case | None:

@@ -29,9 +29,9 @@ from bench import intake, load
 URL = "http://127.0.0.1:5000/sms/inbound"
 
 
-def _requests(count: int, seed: int) -> list[tuple[dict, str]]:
+def _requests(count: int, seed: int, numbers_in_pool: int) -> list[tuple[dict, str]]:
     rng = random.Random(seed)
-    numbers = load._numbers(2000)
+    numbers = load._numbers(numbers_in_pool)
     validator = RequestValidator(intake.TOKEN)
     out = []
     for n in range(count):
@@ -100,10 +100,10 @@ def profile(url: str, args) -> None:
             assert response.status_code == 200, response.get_data(as_text=True)
         return times
 
-    send(_requests(args.warmup, seed=1))
+    send(_requests(args.warmup, seed=1, numbers_in_pool=args.numbers))
     statements.clear()
     commit_time[0] = 0.0
-    batch = _requests(args.messages, seed=2)
+    batch = _requests(args.messages, seed=2, numbers_in_pool=args.numbers)
     profiler = cProfile.Profile() if args.cprofile else None
     if profiler:
         profiler.enable()
@@ -135,6 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--sites", type=int, default=2000)
+    parser.add_argument(
+        "--numbers",
+        type=int,
+        default=2000,
+        help="senders to pick from (the load generator's 2,000; fewer: more follow-ups)",
+    )
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument(
         "--postgres-url",

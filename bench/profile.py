@@ -19,7 +19,9 @@ import statistics
 import tempfile
 import time
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
+from unittest import mock
 
 from sqlalchemy import event
 from twilio.request_validator import RequestValidator
@@ -27,6 +29,23 @@ from twilio.request_validator import RequestValidator
 from bench import intake, load
 
 URL = "http://127.0.0.1:5000/sms/inbound"
+
+# --phases: (module, function, label). Nested steps are timed inside their callers.
+PHASES = (
+    ("casework.intake.views", "_refuse_unsigned_or_oversized", "signature check and form"),
+    ("casework.intake.views", "_receive", "processing and COMMIT"),
+    ("casework.intake.operations", "_read", "  text analysis (no lock)"),
+    ("casework.intake.classify", "suggest_site_id", "    fuzzy site match"),
+    ("casework.intake.language", "detect", "    language detection"),
+    ("casework.intake.classify", "suggest_category", "    category keywords"),
+    ("casework.intake.operations", "_insert_ignoring_conflict", "  INSERT ON CONFLICT (+reporter)"),
+    ("casework.intake.operations", "_reporter_for", "  reporter (lock, or insert)"),
+    ("casework.intake.operations", "_is_flooded", "  flood count"),
+    ("casework.intake.operations", "_open_case_to_follow", "  case to follow up"),
+    ("casework.intake.operations", "create_case", "  create_case (flush, event)"),
+    ("casework.intake.operations", "_reply", "  reply (flush, event)"),
+    ("casework.intake.views", "twiml", "TwiML"),
+)
 
 
 def _requests(count: int, seed: int, numbers_in_pool: int) -> list[tuple[dict, str]]:
@@ -103,6 +122,11 @@ def profile(url: str, args) -> None:
     send(_requests(args.warmup, seed=1, numbers_in_pool=args.numbers))
     statements.clear()
     commit_time[0] = 0.0
+    phases: Counter[str] = Counter()
+    timers = ExitStack()
+    if args.phases:
+        for module, name, label in PHASES:
+            timers.enter_context(_timed(module, name, label, phases))
     batch = _requests(args.messages, seed=2, numbers_in_pool=args.numbers)
     profiler = cProfile.Profile() if args.cprofile else None
     if profiler:
@@ -112,6 +136,7 @@ def profile(url: str, args) -> None:
     cpu = time.process_time() - cpu_started
     if profiler:
         profiler.disable()
+    timers.close()
     n = len(times)
     print(
         f"{url.split(':')[0]}: {n} messages, mean {1000 * statistics.fmean(times):.2f} ms, "
@@ -123,11 +148,33 @@ def profile(url: str, args) -> None:
     )
     for statement, count in statements.most_common():
         print(f"  {count / n:5.2f}  {statement}")
+    if args.phases:
+        print("ms per message, by step (steps a message does not take count as 0):")
+        for _module, _name, label in PHASES:
+            print(f"  {1000 * phases[label] / n:6.2f}  {label}")
+        print(f"  {1000 * commit_time[0] / n:6.2f}    of which the DBAPI COMMIT")
     if profiler:
         stats = pstats.Stats(profiler).strip_dirs().sort_stats(args.sort)
         stats.print_stats(args.top)
     with app.app_context():
         db.engine.dispose()
+
+
+def _timed(module: str, name: str, label: str, into: Counter[str]):
+    """Patch ``module.name`` with a wrapper adding its wall time to ``into[label]``."""
+    import importlib
+
+    target = importlib.import_module(module)
+    original = getattr(target, name)
+
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            into[label] += time.perf_counter() - started
+
+    return mock.patch.object(target, name, timed)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"),
     )
     parser.add_argument("--cprofile", action="store_true", help="print cProfile's top functions")
+    parser.add_argument("--phases", action="store_true", help="time the intake's steps")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args(argv)

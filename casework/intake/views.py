@@ -91,8 +91,10 @@ def sms_inbound():
         refused = _refuse_unsigned_or_oversized()
         if refused is not None:
             return refused
-        sid = (request.form.get("MessageSid") or request.form.get("SmsSid") or "").strip()
-        sender = (request.form.get("From") or "").strip()
+        # Checked as signed; stored as text every database can hold (PostgreSQL refuses NUL).
+        form = {key: value.replace("\x00", "\ufffd") for key, value in request.form.items()}
+        sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
+        sender = (form.get("From") or "").strip()
         if not sid or not sender:
             return _plain(400, "MessageSid and From are required.")
         if len(sid) > 64:
@@ -100,8 +102,8 @@ def sms_inbound():
         inbound = operations.Inbound(
             sid=sid,
             sender=sender,
-            body=request.form.get("Body") or "",
-            media=operations.media_from_form(request.form),
+            body=form.get("Body") or "",
+            media=operations.media_from_form(form),
         )
         stage = "processing"
         reply = _receive(inbound)

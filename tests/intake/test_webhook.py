@@ -374,3 +374,11 @@ def test_when_nothing_can_be_stored_twilio_hears_503_not_success(sms, db, monkey
     answer = sms(WATOTO)
     assert answer.status_code == 503
     assert messages(db) == []
+
+
+def test_a_nul_byte_in_a_report_does_not_lose_it(sms, db):
+    """PostgreSQL text cannot hold NUL: it is kept as U+FFFD, the rest verbatim."""
+    answer = sms("Watoto\x00 wanachimba Nyabibwe")
+    assert answer.status_code == 200 and answer.reply
+    [case] = cases(db)
+    assert case.description == "Watoto\ufffd wanachimba Nyabibwe"

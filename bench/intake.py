@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, insert, select
 
 from bench import load
+from tests.pg import fresh_postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent
 # Throwaway secrets for the benchmark's own servers and databases.
@@ -172,22 +172,8 @@ def database_counts(url: str) -> dict[str, int]:
     return counts
 
 
-@contextlib.contextmanager
 def fresh_postgres(server_url: str):
-    base = make_url(server_url.replace("postgres://", "postgresql://", 1)).set(
-        drivername="postgresql+psycopg"
-    )
-    name = f"casework_bench_{os.getpid()}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return fresh_postgres_database(server_url, f"casework_bench_{os.getpid()}")
 
 
 @contextlib.contextmanager

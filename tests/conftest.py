@@ -6,7 +6,6 @@ Each test starts from empty tables; the schema is created once per run (per xdis
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import socket
@@ -15,11 +14,12 @@ from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from casework import clock, create_app
 from casework.extensions import db as _db
+from tests.pg import fresh_postgres_database
 
 TEST_DATA_KEY = "kT3e5hW0Vt0O3mHn1z1n3nB6Tq8mQy0b3w3y3c6vX0A="
 TEST_PASSWORD = "correct horse battery staple"
@@ -59,24 +59,6 @@ def _worker() -> str:
 
 def is_postgres(url: str) -> bool:
     return url.startswith(("postgres", "postgresql"))
-
-
-@contextlib.contextmanager
-def fresh_postgres_database(server_url: str, name: str) -> Iterator[str]:
-    """Create database ``name`` next to the one ``server_url`` names; drop it afterwards."""
-    url = make_url(server_url.replace("postgres://", "postgresql://", 1)).set(
-        drivername="postgresql+psycopg"
-    )
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")

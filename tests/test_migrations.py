@@ -12,7 +12,8 @@ from sqlalchemy.engine import make_url
 
 from casework import create_app
 from casework.extensions import db
-from tests.conftest import fresh_postgres_database, is_postgres, test_config
+from tests.conftest import is_postgres, test_config
+from tests.pg import fresh_postgres_database
 
 
 @pytest.fixture

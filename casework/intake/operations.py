@@ -165,14 +165,9 @@ def _read(inbound: Inbound, sender: Sender) -> _Reading:
     )
 
 
-def receive_message(inbound: Inbound) -> Outcome:
-    """Store an inbound SMS and act on it; see the module docstring for the guarantees."""
-    now = clock.now()
-    sender = parse_sender(inbound.sender)
-    # Reading the text is the slow part and needs no lock: do it before the first write
-    # (on SQLite the first write holds the database's write lock until the commit).
-    reading = _read(inbound, sender)
-    message = _insert_ignoring_conflict(
+def _store_inbound(inbound: Inbound, sender: Sender, now, **fields: Any) -> Message | None:
+    """INSERT the inbound message unless its MessageSid is stored already (then None)."""
+    return _insert_ignoring_conflict(
         Message,
         "provider_sid",
         {
@@ -182,11 +177,20 @@ def receive_message(inbound: Inbound) -> Outcome:
             "body": inbound.body,
             "media": inbound.media,
             "status": "received",
-            "is_flagged": False,
-            "language": reading.detected,
             "created_dt": now,
+            **fields,
         },
     )
+
+
+def receive_message(inbound: Inbound) -> Outcome:
+    """Store an inbound SMS and act on it; see the module docstring for the guarantees."""
+    now = clock.now()
+    sender = parse_sender(inbound.sender)
+    # Reading the text is the slow part and needs no lock: do it before the first write
+    # (on SQLite the first write holds the database's write lock until the commit).
+    reading = _read(inbound, sender)
+    message = _store_inbound(inbound, sender, now, is_flagged=False, language=reading.detected)
     if message is None:
         # Stored already: a duplicate, unless it is kept from a failed attempt.
         message = _claim(
@@ -208,21 +212,7 @@ def keep_failed(inbound: Inbound, *, with_reporter: bool = True) -> Message | No
     MessageSid is stored already (then that row stands)."""
     now = clock.now()
     sender = parse_sender(inbound.sender)
-    message = _insert_ignoring_conflict(
-        Message,
-        "provider_sid",
-        {
-            "direction": "in",
-            "channel": sender.channel,
-            "provider_sid": inbound.sid,
-            "body": inbound.body,
-            "media": inbound.media,
-            "status": "received",
-            "is_flagged": True,
-            "flag_reason": PROCESSING_FAILED,
-            "created_dt": now,
-        },
-    )
+    message = _store_inbound(inbound, sender, now, is_flagged=True, flag_reason=PROCESSING_FAILED)
     if message is None or not with_reporter:
         return message
     reporter, _ = _reporter_for(sender, now, keywords.Parsed("report"), None)

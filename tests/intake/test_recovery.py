@@ -13,7 +13,12 @@ from casework.messages.models import Message
 from casework.reporters.models import Reporter
 from notifications.models import OutboxMessage
 from tests.intake.conftest import DRC, cases, count, messages, new_sid
-from tests.intake.test_concurrency import ON_POSTGRES, params, race
+from tests.intake.test_concurrency import (
+    ON_POSTGRES,
+    assert_one_case_and_one_reply,
+    params,
+    race,
+)
 
 REPORT = "Watoto wa miaka 12-14 wanachimba ndani ya shimo kwa site ya Nyabibwe, hawaendi shule."
 MORE = "Wameanza tena leo asubuhi, watoto kumi."
@@ -93,15 +98,7 @@ def _concurrent_retries_make_one_case(app, db, monkeypatch, n: int) -> None:
     monkeypatch.undo()
     assert count(db, Message, Message.flag_reason == "processing_failed") == 1
 
-    answers = race(app, [body] * n)
-    assert all(a.status_code == 200 for a in answers)
-    replies = [a.reply for a in answers if a.reply]
-    assert len(replies) == 1, answers
-    db.session.expire_all()
-    assert count(db, Case) == 1
-    assert count(db, Message, Message.direction == "in") == 1
-    assert count(db, Message, Message.direction == "out") == 1
-    assert db.session.scalars(db.select(Case.reference)).one() in replies[0]
+    assert_one_case_and_one_reply(db, race(app, [body] * n))
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="the PostgreSQL variant runs instead")

@@ -113,6 +113,10 @@ def load_settings(instance_path: str) -> dict:
         "TWILIO_WEBHOOK_SHARED_KEY": os.environ.get("TWILIO_WEBHOOK_SHARED_KEY", ""),
         "TWILIO_FROM_NUMBER": os.environ.get("TWILIO_FROM_NUMBER", ""),
         "TWILIO_API_BASE_URL": os.environ.get("TWILIO_API_BASE_URL", ""),
+        # WhatsApp: the sender (default TWILIO_FROM_NUMBER) and the approved template
+        # (Content SID) for messages outside WhatsApp's 24-hour window.
+        "TWILIO_WHATSAPP_FROM": os.environ.get("TWILIO_WHATSAPP_FROM", ""),
+        "TWILIO_WHATSAPP_TEMPLATE_SID": os.environ.get("TWILIO_WHATSAPP_TEMPLATE_SID", ""),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USE_TLS": _bool(os.environ.get("MAIL_USE_TLS")),

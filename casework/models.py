@@ -3,10 +3,12 @@
 from casework.auth.models import ApiToken, User
 from casework.cases.models import Case, CaseEvent, Corroboration, MitigationAction
 from casework.committees.models import Committee, CommitteeMembership, Decision
+from casework.contacts.models import Contact
 from casework.messages.models import Message
+from casework.notices.models import Notice
 from casework.reporters.models import Reporter
 from casework.sites.models import Site
-from notifications.models import OutboxMessage
+from notifications.models import JobRun, OutboxMessage
 
 __all__ = [
     "ApiToken",
@@ -14,10 +16,13 @@ __all__ = [
     "CaseEvent",
     "Committee",
     "CommitteeMembership",
+    "Contact",
     "Corroboration",
     "Decision",
+    "JobRun",
     "Message",
     "MitigationAction",
+    "Notice",
     "OutboxMessage",
     "Reporter",
     "Site",

@@ -6,8 +6,9 @@ This package uses only the shared extension objects (``db``, ``mail``) from
 
 - ``init_app(app, clock=...)``: the clock every timestamp here comes from;
 - ``register_resolver("reporter", fn)``: turns a recipient reference such as
-  ``reporter:42`` into an address at send time (``fn("42") -> "+243..."``), so phone
-  numbers are never copied into the outbox; raise `Undeliverable` to refuse;
+  ``reporter:42`` into an address for a channel at send time
+  (``fn("42", "sms") -> "+243..."``), so phone numbers are never copied into the outbox;
+  raise `Undeliverable` to refuse;
 - ``register_hook("message", fn)``: called as ``fn(row, outcome)`` for rows whose ``ref``
   starts with ``message:`` when an attempt ends (outcome ``sent``, ``retry`` or ``dead``),
   in the dispatcher's transaction, so the app can update its own records;
@@ -28,7 +29,7 @@ from notifications.errors import DeliveryError, Undeliverable
 if TYPE_CHECKING:
     from notifications.models import OutboxMessage
 
-Resolver = Callable[[str], str]
+Resolver = Callable[[str, str], str]  # (ident, channel) -> address
 Hook = Callable[["OutboxMessage", str], None]
 
 

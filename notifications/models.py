@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from casework.extensions import Model, UTCDateTime
 
-CHANNELS = ("email", "sms")
+CHANNELS = ("email", "sms", "whatsapp")
 # pending: not tried yet; sending: claimed by a dispatcher; sent: handed to the provider;
 # failed: the last attempt failed and another is due at next_attempt_dt; dead: given up
 # (a permanent failure, or out of attempts).
@@ -58,9 +58,32 @@ class OutboxMessage(Model):
     provider_status: Mapped[str | None] = mapped_column(String(20))
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     status_callback_url: Mapped[str | None] = mapped_column(String(500))
+    # WhatsApp outside the 24-hour window: an approved template (Twilio Content SID), with
+    # ``body`` holding its variables as JSON.
+    template: Mapped[str | None] = mapped_column(String(64))
     ref: Mapped[str | None] = mapped_column(String(100), index=True)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.channel} {self.status}>"
+
+
+JOB_RESULTS = ("running", "ok", "failed")
+
+
+class JobRun(Model):
+    """One run of a scheduled job, for ``casework jobs list`` and the admin page."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (
+        CheckConstraint(f"result IN ({_in(JOB_RESULTS)})", name="result"),
+        Index("ix_job_runs_job_started", "job", "started_dt"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(50))
+    started_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result: Mapped[str] = mapped_column(String(10), default="running")
+    detail: Mapped[str] = mapped_column(String(500), default="")

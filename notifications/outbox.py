@@ -46,6 +46,7 @@ class Outgoing:
     body: str
     html: str | None
     status_callback_url: str | None
+    template: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,12 +85,16 @@ def enqueue(
     ref: str | None = None,
     status_callback_url: str | None = None,
     html: str | None = None,
+    not_before: datetime | None = None,
+    template: str | None = None,
 ) -> OutboxMessage | None:
     """Add a message to the outbox in the caller's transaction; never commits.
 
     Nothing is sent until the caller commits and a dispatcher picks the row up, so a
     rolled-back change sends nothing. With a ``dedupe_key`` already in the outbox (sent
     or not), nothing is added and None is returned: a job that runs twice sends once.
+    ``not_before`` holds the message back (quiet hours); ``template`` is a WhatsApp
+    template's Content SID, ``body`` then its variables as JSON.
     The insert runs in a SAVEPOINT, so a concurrent duplicate leaves the caller's
     transaction usable.
     """
@@ -99,7 +104,7 @@ def enqueue(
     if _is_reference(recipient):
         if recipient.split(":", 1)[0] not in state.resolvers:
             raise ValueError(f"no resolver registered for recipient {recipient!r}")
-    elif channel == "sms":
+    elif channel in ("sms", "whatsapp"):
         raise ValueError(
             "SMS recipients are references such as 'reporter:42' (resolved at send time), "
             "never phone numbers: the outbox does not keep numbers in clear"
@@ -120,7 +125,8 @@ def enqueue(
         html_body=html,
         status="pending",
         attempts=0,
-        next_attempt_dt=now,
+        next_attempt_dt=max(now, not_before) if not_before else now,
+        template=template,
         dedupe_key=dedupe_key,
         ref=ref,
         status_callback_url=status_callback_url,
@@ -285,6 +291,7 @@ def _process(row_id: int, token: str, state: NotificationsState) -> str:
         body=row.body,
         html=row.html_body,
         status_callback_url=row.status_callback_url,
+        template=row.template,
     )
     db.session.commit()  # no transaction stays open while we talk to the provider
 
@@ -322,7 +329,7 @@ def _resolve(row: OutboxMessage, state: NotificationsState) -> str:
     resolver = state.resolvers.get(prefix)
     if resolver is None:
         raise DeliveryError(f"no resolver registered for '{prefix}:' recipients")
-    address = resolver(ident)
+    address = resolver(ident, row.channel)
     if not address:
         raise Undeliverable(f"{prefix} {ident} has no address", code="no_address")
     return address
@@ -333,6 +340,10 @@ def _send(outgoing: Outgoing) -> SendResult:
         from notifications.email import send_email
 
         return send_email(outgoing)
+    if outgoing.channel == "whatsapp":
+        from notifications.sms import send_whatsapp
+
+        return send_whatsapp(outgoing)
     from notifications.sms import send_sms
 
     return send_sms(outgoing)

@@ -4,19 +4,27 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from casework import clock
 from casework.extensions import Model, UTCDateTime
 from workflows import ROLES
+from workflows.notices import KINDS, default_channels
 
 
 class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("role IN ({})".format(", ".join(f"'{r}'" for r in ROLES)), name="role"),
+        CheckConstraint("digest_hour BETWEEN 0 AND 23", name="digest_hour"),
+        CheckConstraint(
+            "(quiet_from IS NULL) = (quiet_until IS NULL) AND "
+            "(quiet_from IS NULL OR "
+            "(quiet_from BETWEEN 0 AND 23 AND quiet_until BETWEEN 0 AND 23))",
+            name="quiet_hours",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,6 +37,15 @@ class User(UserMixin, Model):
     language: Mapped[str] = mapped_column(String(8), default="en")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_login_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How the user is told (workflows/notices.py has the kinds and each role's defaults).
+    timezone: Mapped[str] = mapped_column(String(40), default="UTC")
+    digest_hour: Mapped[int] = mapped_column(default=7)  # local hour of the daily digest
+    # SMS wait out [quiet_from, quiet_until) local hours (urgent notices excepted).
+    quiet_from: Mapped[int | None]
+    quiet_until: Mapped[int | None]
+    # The kinds received by each channel; None: the role's defaults.
+    email_notices: Mapped[list[str] | None] = mapped_column(JSON)
+    sms_notices: Mapped[list[str] | None] = mapped_column(JSON)
 
     memberships: Mapped[list[CommitteeMembership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -47,6 +64,20 @@ class User(UserMixin, Model):
     @property
     def committee_ids(self) -> set[int]:
         return {m.committee_id for m in self.memberships}
+
+    def notice_channels(self, kind: str) -> set[str]:
+        """The channels this user gets notices of ``kind`` by (SMS only with a phone)."""
+        channels = default_channels(kind, self.role)
+        if KINDS[kind].urgent:  # not for settings to silence
+            return channels if self.phone else channels - {"sms"}
+        for channel, chosen in (("email", self.email_notices), ("sms", self.sms_notices)):
+            if chosen is not None:
+                channels.discard(channel)
+                if kind in chosen:
+                    channels.add(channel)
+        if not self.phone:
+            channels.discard("sms")
+        return channels
 
     @property
     def display_name(self) -> str:

@@ -62,6 +62,11 @@ class Case(Model):
         CheckConstraint(f"channel IN ({_in(CHANNELS)})", name="channel"),
         Index("ix_cases_status_due", "status", "due_dt"),
         Index("ix_cases_assignee_status", "assignee_id", "status"),
+        # The scheduled sweeps read what is due, not what is stored (casework/jobs.py).
+        Index("ix_cases_deadline_sweep", "deadline_stage", "due_dt"),
+        Index("ix_cases_age_sweep", "age_stage", "age_limit_dt"),
+        CheckConstraint("deadline_stage BETWEEN 0 AND 3", name="deadline_stage"),
+        CheckConstraint("age_stage BETWEEN 0 AND 2", name="age_stage"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,6 +98,16 @@ class Case(Model):
     pending_level_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     pending_level_reason: Mapped[str | None] = mapped_column(db.Text)
     is_published: Mapped[bool] = mapped_column(default=False)
+    # Safety: nothing is sent to the reporter while set (an officer's audited switch).
+    do_not_contact: Mapped[bool] = mapped_column(default=False)
+    # When the current state began (its deadline's clock), and how far the deadline
+    # reminders for this state have gone: 0 none, 1 warned, 2 breach told, 3 supervisors told.
+    state_entered_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deadline_stage: Mapped[int] = mapped_column(default=0)
+    # When an open case passes the maximum time open (6 months, or a justified extension);
+    # None once closed. age_stage: 0 nothing sent, 1 warned, 2 over the limit.
+    age_limit_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    age_stage: Mapped[int] = mapped_column(default=0)
     public_summary: Mapped[str] = mapped_column(db.Text, default="")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -147,13 +162,21 @@ class MitigationAction(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     description: Mapped[str] = mapped_column(db.Text)
+    # Who carries it out: a user or a contact; ``owner`` is the name as shown (and the
+    # free text of actions recorded before owners were picked from a list).
     owner: Mapped[str] = mapped_column(String(200), default="")
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     due_date: Mapped[date | None] = mapped_column(index=True)
     is_done: Mapped[bool] = mapped_column(default=False)
     done_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # The owner's date of the next reminder (None: none due; done actions have none).
+    next_reminder_on: Mapped[date | None] = mapped_column(index=True)
 
     case: Mapped[Case] = relationship(back_populates="actions")
+    owner_user = relationship("User")
+    owner_contact = relationship("Contact")
 
 
 class Corroboration(Model):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import LazyString
@@ -37,11 +38,14 @@ from casework.cases.permissions import (
     is_restricted,
 )
 from casework.committees.models import DECISION_OUTCOMES, Committee, Decision
+from casework.contacts.models import Contact
 from casework.errors import InvalidInput, PermissionDenied, StaleCase
 from casework.extensions import db
+from casework.notices.rules import on_event
 from casework.sites.models import Site
 from workflows import deadline_for
 from workflows import fire as workflow_fire
+from workflows.notices import AGE_LIMIT_MONTHS, add_months, next_action_reminder
 
 
 def record_event(
@@ -95,6 +99,7 @@ def record_event(
     db.session.add(event)
     if flush:
         db.session.flush()
+    on_event(case, event)
     return event
 
 
@@ -141,8 +146,12 @@ def _require_open(case: Case) -> None:
 
 
 def _set_deadline(case: Case) -> None:
+    """A new state: its deadline clock starts now, its reminders from the beginning."""
+    now = clock.now()
     delta = deadline_for(case.status, case.level)
-    case.due_dt = clock.now() + delta if delta else None
+    case.due_dt = now + delta if delta else None
+    case.state_entered_dt = now
+    case.deadline_stage = 0
 
 
 def create_case(
@@ -198,6 +207,7 @@ def create_case(
         suggested_level=suggested_level,
         created_dt=now,
         updated_dt=now,
+        age_limit_dt=add_months(now, AGE_LIMIT_MONTHS),
     )
     if suggested_site is not None:
         case.suggested_site = suggested_site
@@ -274,9 +284,12 @@ def fire(
     if t.dest == "closed":
         case.resolution = t.resolution or data["resolution"]
         case.closed_dt = clock.now()
+        case.age_limit_dt = None  # only open cases age
     elif source == "closed":
         case.resolution = None
         case.closed_dt = None
+        case.age_limit_dt = add_months(case.reported_dt, AGE_LIMIT_MONTHS)
+        case.age_stage = 0
     _set_deadline(case)
     _touch(case)
     event_data: dict[str, Any] = {"transition": name, "from": source, "to": case.status}
@@ -415,6 +428,7 @@ def _set_deadline_if_level_matters(case: Case, previous: int | None) -> None:
         laxer = (previous or 1) < (case.level or 1)
         if case.due_dt is None or candidate < case.due_dt or laxer:
             case.due_dt = candidate
+            case.deadline_stage = 0  # a new deadline: its warning and breach are still to come
 
 
 def approve_level_change(case: Case, *, actor: User, expected_version: int | None = None) -> Case:
@@ -486,13 +500,34 @@ def add_corroboration(case: Case, *, source: str, summary: str, actor: User) -> 
 
 
 def add_action(
-    case: Case, *, description: str, owner: str, due_date: date | None, actor: User
+    case: Case,
+    *,
+    description: str,
+    due_date: date | None,
+    actor: User,
+    owner: str = "",
+    owner_user: User | None = None,
+    owner_contact: Contact | None = None,
 ) -> MitigationAction:
+    """A mitigation action, owned by a user or a stakeholder contact (who is told at once
+    and reminded as the due date nears), or by a name alone."""
     _require_work(case, actor)
     _require_open(case)
     if not description.strip():
         raise InvalidInput(_l("Describe the mitigation action."))
-    action = MitigationAction(case=case, description=description, owner=owner, due_date=due_date)
+    if owner_user is not None and owner_contact is not None:
+        raise InvalidInput(_l("An action has one owner: a user or a contact, not both."))
+    if owner_user is not None or owner_contact is not None:
+        owner = (owner_user or owner_contact).display_name  # type: ignore[union-attr]
+    action = MitigationAction(
+        case=case,
+        description=description,
+        owner=owner,
+        owner_user=owner_user,
+        owner_contact=owner_contact,
+        due_date=due_date,
+    )
+    schedule_action_reminder(action)
     db.session.add(action)
     _touch(case)
     db.session.flush()
@@ -504,10 +539,26 @@ def add_action(
             "action_id": action.id,
             "description": description,
             "owner": owner,
+            "owner_user_id": owner_user.id if owner_user else None,
+            "owner_contact_id": owner_contact.id if owner_contact else None,
             "due_date": due_date.isoformat() if due_date else None,
         },
     )
     return action
+
+
+def owner_timezone(action: MitigationAction) -> str:
+    owner = action.owner_user or action.owner_contact
+    return owner.timezone if owner is not None else "UTC"
+
+
+def schedule_action_reminder(action: MitigationAction) -> None:
+    """Set the action's next reminder day from today in its owner's time zone."""
+    if action.is_done or action.due_date is None:
+        action.next_reminder_on = None
+        return
+    today = clock.now().astimezone(ZoneInfo(owner_timezone(action))).date()
+    action.next_reminder_on = next_action_reminder(action.due_date, today)[1]
 
 
 def complete_action(action: MitigationAction, *, actor: User) -> MitigationAction:
@@ -516,6 +567,7 @@ def complete_action(action: MitigationAction, *, actor: User) -> MitigationActio
         return action
     action.is_done = True
     action.done_dt = clock.now()
+    action.next_reminder_on = None
     _touch(action.case)
     record_event(action.case, "action_done", actor=actor, data={"action_id": action.id})
     return action

@@ -163,7 +163,7 @@ def outbound_messages(case: Case, limit: int = 10) -> list[Message]:
 # ----------------------------------------------------------------- plugged into notifications
 
 
-def _resolve_reporter(ident: str) -> str:
+def _resolve_reporter(ident: str, channel: str) -> str:
     """``reporter:<id>`` -> the number in clear, checked again at send time: a STOP that
     arrived after the message was queued still stops it."""
     reporter = db.session.get(Reporter, int(ident))
@@ -206,6 +206,9 @@ def init_app(app: Flask) -> None:
     notifications.init_app(app, clock=clock.now)
     notifications.register_resolver("reporter", _resolve_reporter, app=app)
     notifications.register_hook("message", _on_message_result, app=app)
+    from casework.notices.operations import init_app as init_notices
+
+    init_notices(app)
 
 
 @dataclass(frozen=True)

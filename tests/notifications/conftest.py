@@ -13,7 +13,7 @@ def phonebook(app):
     """``phonebook["amani"] = "+243..."``; the recipient ``test:amani`` resolves to it."""
     book: dict[str, str] = {"amani": "+243810000001", "neema": "+243810000002"}
 
-    def resolve(name: str) -> str:
+    def resolve(name: str, channel: str) -> str:
         if name == "gone":
             raise notifications.Undeliverable("test recipient is gone", code="gone")
         return book[name]

@@ -1,0 +1,1 @@
+"""Administration pages: the outbox, captured messages, scheduled jobs."""

@@ -1,0 +1,1 @@
+"""Stakeholder contacts: people told about cases who have no login."""

@@ -1,0 +1,1 @@
+"""Scheduled jobs: deadline and action reminders, reporter feedback, the age limit, digests."""

@@ -131,9 +131,11 @@ def main(argv: list[str] | None = None) -> int:
                 url = f"sqlite:///{Path(tmp) / 'dispatch.db'}"
                 results.append(run(url, "sqlite", args.messages))
         else:
-            with fresh_postgres_database(args.postgres_url, f"casework_bench_dispatch_{os.getpid()}") as url:  # fmt: skip
+            name = f"casework_bench_dispatch_{os.getpid()}"
+            with fresh_postgres_database(args.postgres_url, name) as url:
                 results.append(run(url, "postgresql", args.messages))
-    print(f"\nDispatch: one dispatcher, {args.messages} SMS + {args.messages} emails to local fakes")
+    n = args.messages
+    print(f"\nDispatch: one dispatcher, {n} SMS + {n} emails to local fakes")
     print(f"{'database':<12}{'messages':>10}{'seconds':>10}{'msg/s':>10}{'x target':>10}  failed")
     for r in results:
         print(

@@ -117,7 +117,9 @@ def load_settings(instance_path: str) -> dict:
         # (Content SID) for messages outside WhatsApp's 24-hour window.
         "TWILIO_WHATSAPP_FROM": os.environ.get("TWILIO_WHATSAPP_FROM", ""),
         "TWILIO_WHATSAPP_TEMPLATE_SID": os.environ.get("TWILIO_WHATSAPP_TEMPLATE_SID", ""),
-        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        # Unset means "no email service": captured in development, an error elsewhere
+        # (notifications/channels.py). Flask-Mail is only asked to send when it is set.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "").strip(),
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USE_TLS": _bool(os.environ.get("MAIL_USE_TLS")),
         "MAIL_USE_SSL": _bool(os.environ.get("MAIL_USE_SSL")),

@@ -18,7 +18,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from casework.extensions import db
-from notifications import NotificationsState, get_state
+from notifications import NotificationsState, channels, get_state
 from notifications.errors import DeliveryError, Undeliverable
 from notifications.models import CHANNELS, OutboxMessage
 
@@ -336,6 +336,10 @@ def _resolve(row: OutboxMessage, state: NotificationsState) -> str:
 
 
 def _send(outgoing: Outgoing) -> SendResult:
+    if not channels.is_configured(outgoing.channel):
+        if channels.is_development():  # captured: nothing leaves the machine
+            return SendResult(provider_id=None, provider_status=channels.CAPTURED)
+        raise channels.not_configured_error(outgoing.channel)
     if outgoing.channel == "email":
         from notifications.email import send_email
 
@@ -385,3 +389,41 @@ def _run_hook(row: OutboxMessage, outcome: str, state: NotificationsState) -> No
             hook(row, outcome)
     except Exception:
         log.exception("outbox row %s: the %r hook failed on %s", row.id, row.ref, outcome)
+
+
+# ------------------------------------------------------------------------------ retry
+
+
+class NotRetryable(Exception):
+    """Only a message that was given up (``dead``) can be retried."""
+
+
+def retry(row_id: int) -> OutboxMessage:
+    """Give a message that was given up a fresh start: ``dead`` -> ``pending``, attempts
+    reset, due now. In the caller's transaction; never commits.
+
+    One conditional UPDATE, so two people pressing "retry" at once requeue it once (the
+    second gets `NotRetryable`), and a row that is not dead (waiting, sending, sent) is
+    never touched: it would be sent twice.
+    """
+    state = get_state()
+    done = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == "dead")
+        .values(
+            status="pending",
+            attempts=0,
+            next_attempt_dt=state.now(),
+            claim_token=None,
+            claimed_dt=None,
+            last_error=None,
+            last_error_code=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    row = db.session.get(OutboxMessage, row_id, populate_existing=True)
+    if row is None:
+        raise NotRetryable(f"outbox row {row_id} does not exist")
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise NotRetryable(f"outbox row {row_id} is {row.status}, not dead")
+    return row

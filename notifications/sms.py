@@ -14,6 +14,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from notifications.channels import NOT_CONFIGURED
 from notifications.errors import DeliveryError, Undeliverable
 from notifications.outbox import Outgoing, SendResult
 
@@ -65,7 +66,9 @@ def _settings() -> tuple[str, str, str, str, float]:
         ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER"), values, strict=False
     ):
         if not value:
-            raise DeliveryError(f"{name} is not set: SMS cannot be sent until it is")
+            raise DeliveryError(
+                f"{name} is not set: SMS cannot be sent until it is", code=NOT_CONFIGURED
+            )
     return values
 
 

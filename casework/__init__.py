@@ -74,6 +74,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(intake_bp)
     app.register_blueprint(messages_bp)
     init_messages(app)  # the outbox's resolvers and hooks; never starts a scheduler
+    from casework.jobs import init_app as init_jobs
+
+    init_jobs(app)  # the scheduled reminders, registered (the scheduler is its own process)
     install_security(app)
 
     from casework.cli import register_commands

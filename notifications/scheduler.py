@@ -12,12 +12,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+from datetime import timedelta
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.util import ref_to_obj
 from flask import Flask
+from sqlalchemy import delete, func, select, update
 
 from notifications import get_state
 
@@ -26,19 +29,94 @@ log = logging.getLogger(__name__)
 DISPATCH_JOB_ID = "notifications.outbox.dispatch"
 DISPATCH_INTERVAL_SECONDS = 30  # NOTIFICATIONS_DISPATCH_INTERVAL overrides
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
+RUNS_KEPT_FOR = timedelta(days=14)  # job run history, per job
 
 _app: Flask | None = None  # the app this process's scheduler serves (set by build_scheduler)
 
 
-def run_in_app(func_ref: str) -> None:
-    """The one callable the scheduler stores: run ``func_ref`` in a fresh app context."""
+def run_in_app(func_ref: str, job_id: str | None = None) -> None:
+    """The one callable the scheduler stores: run ``func_ref`` in a fresh app context,
+    recorded as a run of ``job_id`` (see `run_recorded`)."""
     if _app is None:
         raise RuntimeError("the scheduler's app is not set; build it with build_scheduler(app)")
     with _app.app_context():
-        ref_to_obj(func_ref)()
+        run_recorded(job_id or func_ref, func_ref)
 
 
-def dispatch_due() -> None:
+def run_recorded(job_id: str, func_ref: str) -> Any:
+    """Run ``func_ref`` (in the current app context) as one recorded run of ``job_id``.
+
+    The run's row is committed before the job starts and finished after it, each in its
+    own short transaction, so ``casework jobs list`` sees a run in progress and a job's own
+    rollback never loses its record. A failure is recorded as ``failed`` with the
+    exception's type only (its message may carry data from the rows it was working on),
+    then re-raised for the scheduler's log. Returns the job's summary.
+    """
+    from casework.extensions import db
+    from notifications.models import JobRun
+
+    job_id = job_id[:50]
+    started = get_state().now()
+    run = JobRun(job=job_id, started_dt=started, result="running", detail="")
+    db.session.add(run)
+    db.session.commit()
+    run_id = run.id
+    try:
+        summary = ref_to_obj(func_ref)()
+    except Exception as exc:
+        db.session.rollback()
+        _finish(job_id, run_id, "failed", f"{type(exc).__module__}.{type(exc).__qualname__}")
+        log.exception("job %s failed", job_id)
+        raise
+    _finish(job_id, run_id, "ok", describe(summary))
+    return summary
+
+
+def _finish(job_id: str, run_id: int, result: str, detail: str) -> None:
+    from casework.extensions import db
+    from notifications.models import JobRun
+
+    now = get_state().now()
+    db.session.execute(
+        update(JobRun)
+        .where(JobRun.id == run_id)
+        .values(finished_dt=now, result=result, detail=detail[:500])
+    )
+    # Keep a few weeks of history per job (the dispatcher alone runs 2,880 times a day).
+    db.session.execute(
+        delete(JobRun).where(JobRun.job == job_id, JobRun.started_dt < now - RUNS_KEPT_FOR)
+    )
+    db.session.commit()
+
+
+def describe(summary: Any) -> str:
+    """A job's summary as one line: ``{"warned": 2, "breached": 1}`` -> ``warned 2, breached 1``."""
+    if summary is None:
+        return ""
+    if isinstance(summary, dict):
+        return ", ".join(f"{key} {value}" for key, value in summary.items())
+    return str(summary)
+
+
+def last_runs() -> dict[str, Any]:
+    """The latest run of each job, by job id."""
+    from casework.extensions import db
+    from notifications.models import JobRun
+
+    latest = (
+        select(JobRun.job, func.max(JobRun.started_dt).label("started"))
+        .group_by(JobRun.job)
+        .subquery()
+    )
+    rows = db.session.scalars(
+        select(JobRun)
+        .join(latest, (JobRun.job == latest.c.job) & (JobRun.started_dt == latest.c.started))
+        .order_by(JobRun.id)
+    )
+    return {run.job: run for run in rows}
+
+
+def dispatch_due() -> dict[str, int]:
     from notifications.outbox import drain
 
     report = drain()
@@ -50,6 +128,12 @@ def dispatch_due() -> None:
             report.dead,
             report.skipped,
         )
+    return {
+        "sent": report.sent,
+        "to retry": report.retry,
+        "given up": report.dead,
+        "skipped": report.skipped,
+    }
 
 
 def build_scheduler(app: Flask, *, background: bool = False) -> BaseScheduler:
@@ -65,6 +149,7 @@ def build_scheduler(app: Flask, *, background: bool = False) -> BaseScheduler:
         trigger="interval",
         seconds=interval,
         args=["notifications.scheduler:dispatch_due"],
+        kwargs={"job_id": DISPATCH_JOB_ID},
         id=DISPATCH_JOB_ID,
         name="outbox dispatch",
         replace_existing=True,
@@ -74,6 +159,7 @@ def build_scheduler(app: Flask, *, background: bool = False) -> BaseScheduler:
             "notifications.scheduler:run_in_app",
             trigger=job.trigger,
             args=[job.func],
+            kwargs={"job_id": job.id},
             id=job.id,
             name=job.id,
             replace_existing=True,

@@ -48,7 +48,7 @@ def test_the_scheduler_runs_dispatch_every_30_seconds_in_utc(app):
     )
     scheduler = scheduler_module.build_scheduler(app)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {scheduler_module.DISPATCH_JOB_ID, "tests.sample"}
+    assert {scheduler_module.DISPATCH_JOB_ID, "tests.sample"} <= set(jobs)
     dispatch_job = jobs[scheduler_module.DISPATCH_JOB_ID]
     assert dispatch_job.func_ref == "notifications.scheduler:run_in_app"
     assert dispatch_job.args == ("notifications.scheduler:dispatch_due",)

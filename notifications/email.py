@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+import threading
 
 from flask import current_app
 from flask_mail import Connection
@@ -37,19 +38,47 @@ class TimeoutConnection(Connection):
         return host
 
 
+_open = threading.local()  # the SMTP connection this thread's dispatch batch is using
+
+
+def _connection() -> TimeoutConnection:
+    """The batch's open connection, or a new one (reconnecting after the server hung up)."""
+    connection = getattr(_open, "connection", None)
+    if connection is not None and connection.host is not None:
+        try:
+            connection.host.noop()
+            return connection
+        except (smtplib.SMTPException, OSError):
+            close_connection()
+    timeout = float(current_app.config.get("MAIL_TIMEOUT") or DEFAULT_TIMEOUT)
+    connection = TimeoutConnection(current_app.extensions["mail"], timeout)
+    connection.__enter__()
+    _open.connection = connection
+    return connection
+
+
+def close_connection() -> None:
+    """End the batch's SMTP session, if one is open (QUIT, or just the socket if it died)."""
+    connection = getattr(_open, "connection", None)
+    _open.connection = None
+    if connection is not None and connection.host is not None:
+        try:
+            connection.host.quit()
+        except (smtplib.SMTPException, OSError):
+            connection.host.close()
+
+
 def send_email(outgoing: Outgoing) -> SendResult:
-    """Send one email; its Message-ID is the provider id."""
-    state = current_app.extensions["mail"]
+    """Send one email; its Message-ID is the provider id. Emails sent in one dispatch
+    batch share an SMTP connection (`close_connection` ends it)."""
     message = MailMessage(
         subject=outgoing.subject or "",
         recipients=[outgoing.to],
         body=outgoing.body,
         html=outgoing.html,
     )
-    timeout = float(current_app.config.get("MAIL_TIMEOUT") or DEFAULT_TIMEOUT)
     try:
-        with TimeoutConnection(state, timeout) as connection:
-            connection.send(message)
+        _connection().send(message)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         if codes and all(500 <= code < 600 for code in codes):

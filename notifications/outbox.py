@@ -220,22 +220,28 @@ def dispatch(batch: int = 50) -> DispatchReport:
 
     Runs its own transactions (one to claim, then a few per message) and commits them: call
     it from a job, a CLI command or a test, with no uncommitted work in the session. Each
-    message is sent with no transaction open, so a slow provider holds no locks.
+    message is sent with no transaction open, so a slow provider holds no locks. The
+    batch's emails share one SMTP connection, closed when the batch ends.
     """
+    from notifications.email import close_connection
+
     state = get_state()
     token = uuid.uuid4().hex
     report = DispatchReport()
     ids = _claim(batch, state.now(), token)
     report.claimed = len(ids)
-    for row_id in ids:
-        try:
-            report.add(_process(row_id, token, state))
-        except Exception:
-            # Recorded nowhere but the log: the row stays claimed until its lease runs out,
-            # then is tried again. Never let one row stop the batch.
-            db.session.rollback()
-            log.exception("outbox row %s: dispatch failed unexpectedly", row_id)
-            report.add("skipped")
+    try:
+        for row_id in ids:
+            try:
+                report.add(_process(row_id, token, state))
+            except Exception:
+                # Recorded nowhere but the log: the row stays claimed until its lease runs
+                # out, then is tried again. Never let one row stop the batch.
+                db.session.rollback()
+                log.exception("outbox row %s: dispatch failed unexpectedly", row_id)
+                report.add("skipped")
+    finally:
+        close_connection()
     return report
 
 

@@ -134,6 +134,141 @@ STATUS_WORDS: dict[str, dict[str, str]] = {
 }
 
 
+# What the reporter is told, unasked, at each public milestone of their case (see
+# `casework.messages.milestones`), and at least every 30 days while it is open
+# ("reminder", with ``{status}`` one of STATUS_WORDS). Plain words and the reference only:
+# no site, no category, no names, so a phone read by someone else gives nothing away.
+# Each fits in one SMS segment with the longest reference (tests/messages/test_milestones.py).
+# "closed_rejected" says what "rejected" means to the programme: outside what it handles.
+MILESTONES: dict[str, dict[str, str]] = {
+    "en": {
+        "verifying": (
+            "Report {ref}: our team has started checking what you reported. We will write "
+            "when there is news."
+        ),
+        "escalated": (
+            "Report {ref}: it has been passed to a committee that can act on it. We will tell "
+            "you what is decided."
+        ),
+        "mitigation": (
+            "Report {ref}: steps to deal with the problem are now under way. We will write "
+            "again when they are done."
+        ),
+        "closed_resolved": (
+            "Report {ref} is closed: the problem has been dealt with. Thank you for "
+            "reporting. If it happens again, send a new report."
+        ),
+        "closed_unresolved": (
+            "Report {ref} is closed, but the problem could not be fully solved. Thank you. "
+            "If it goes on, send a new report."
+        ),
+        "closed_unsubstantiated": (
+            "Report {ref} is closed: our checks could not confirm what was reported. Thank "
+            "you. If you learn more, send a new report."
+        ),
+        "closed_duplicate": (
+            "Report {ref} is closed: the same problem was already reported and is followed "
+            "up there. Thank you for reporting."
+        ),
+        "closed_rejected": (
+            "Report {ref} is closed: it is outside what this programme handles. Thank you "
+            "for reporting. You may send a new report at any time."
+        ),
+        "reopened": (
+            "Report {ref} has been reopened: our team is looking at it again. We will write "
+            "when there is news."
+        ),
+        "reminder": (
+            "Report {ref}: {status}. We have not forgotten it and will write when there is "
+            "news. To add details, reply to this SMS."
+        ),
+    },
+    "fr": {
+        "verifying": (
+            "Signalement {ref}: notre équipe a commencé à vérifier les faits. Nous vous "
+            "écrirons quand il y aura du nouveau."
+        ),
+        "escalated": (
+            "Signalement {ref}: il a été transmis à un comité qui peut agir. Nous vous dirons "
+            "ce qui sera décidé."
+        ),
+        "mitigation": (
+            "Signalement {ref}: des mesures pour régler le problème sont en cours. Nous vous "
+            "écrirons quand elles seront finies."
+        ),
+        "closed_resolved": (
+            "Signalement {ref} clos: le problème a été réglé. Merci de votre signalement. Si "
+            "cela recommence, envoyez un nouveau signalement."
+        ),
+        "closed_unresolved": (
+            "Signalement {ref} clos, mais le problème n'a pas été entièrement réglé. Merci. "
+            "S'il continue, envoyez un nouveau signalement."
+        ),
+        "closed_unsubstantiated": (
+            "Signalement {ref} clos: nos vérifications n'ont pas pu confirmer les faits. "
+            "Merci. Si vous en savez plus, envoyez un nouveau signalement."
+        ),
+        "closed_duplicate": (
+            "Signalement {ref} clos: ce problème avait déjà été signalé et il est suivi. "
+            "Merci de votre signalement."
+        ),
+        "closed_rejected": (
+            "Signalement {ref} clos: il est en dehors de ce que ce programme traite. Merci. "
+            "Vous pouvez envoyer un nouveau signalement à tout moment."
+        ),
+        "reopened": (
+            "Signalement {ref} rouvert: notre équipe l'examine à nouveau. Nous vous écrirons "
+            "quand il y aura du nouveau."
+        ),
+        "reminder": (
+            "Signalement {ref}: {status}. Nous ne l'oublions pas et vous écrirons quand il y "
+            "aura du nouveau. Pour ajouter des détails, répondez."
+        ),
+    },
+    "sw": {
+        "verifying": (
+            "Ripoti {ref}: timu yetu imeanza kuthibitisha ulichoripoti. Tutakuandikia "
+            "kukiwa na habari mpya."
+        ),
+        "escalated": (
+            "Ripoti {ref}: imepelekwa kwa kamati inayoweza kuchukua hatua. Tutakujulisha "
+            "uamuzi utakaofanywa."
+        ),
+        "mitigation": (
+            "Ripoti {ref}: hatua za kutatua tatizo zimeanza. Tutakuandikia tena zitakapokamilika."
+        ),
+        "closed_resolved": (
+            "Ripoti {ref} imefungwa: tatizo limeshughulikiwa. Asante kwa kuripoti. Likitokea "
+            "tena, tuma ripoti mpya."
+        ),
+        "closed_unresolved": (
+            "Ripoti {ref} imefungwa, lakini tatizo halikuweza kutatuliwa kikamilifu. Asante. "
+            "Likiendelea, tuma ripoti mpya."
+        ),
+        "closed_unsubstantiated": (
+            "Ripoti {ref} imefungwa: uchunguzi wetu haukuweza kuthibitisha yaliyoripotiwa. "
+            "Asante. Ukipata habari zaidi, tuma ripoti mpya."
+        ),
+        "closed_duplicate": (
+            "Ripoti {ref} imefungwa: tatizo hili liliripotiwa tayari na linafuatiliwa huko. "
+            "Asante kwa kuripoti."
+        ),
+        "closed_rejected": (
+            "Ripoti {ref} imefungwa: iko nje ya kazi za mpango huu. Asante kwa kuripoti. "
+            "Unaweza kutuma ripoti mpya wakati wowote."
+        ),
+        "reopened": (
+            "Ripoti {ref} imefunguliwa tena: timu yetu inaiangalia upya. Tutakuandikia "
+            "kukiwa na habari mpya."
+        ),
+        "reminder": (
+            "Ripoti {ref}: {status}. Hatujaisahau; tutakuandikia kukiwa na habari mpya. "
+            "Kuongeza maelezo, jibu ujumbe huu."
+        ),
+    },
+}
+
+
 def render(key: str, language: str | None, **values: str) -> str:
     """The reply ``key`` in ``language`` (English when Casework has no such language)."""
     table = REPLIES.get(language or "") or REPLIES[DEFAULT_LANGUAGE]
@@ -143,6 +278,14 @@ def render(key: str, language: str | None, **values: str) -> str:
 def status_reply(reference: str, state: str, language: str | None) -> str:
     words = STATUS_WORDS.get(language or "") or STATUS_WORDS[DEFAULT_LANGUAGE]
     return render("status", language, ref=reference, status=words[state])
+
+
+def milestone_text(milestone: str, reference: str, language: str | None, state: str = "") -> str:
+    """The unasked update ``milestone`` (a key of MILESTONES) in the reporter's language;
+    ``state`` is the case's status, for the "reminder" text."""
+    table = MILESTONES.get(language or "") or MILESTONES[DEFAULT_LANGUAGE]
+    words = STATUS_WORDS.get(language or "") or STATUS_WORDS[DEFAULT_LANGUAGE]
+    return table[milestone].format(ref=reference, status=words.get(state, ""))
 
 
 # ---------------------------------------------------------------- SMS segments

@@ -1,10 +1,13 @@
 """Outbound messages to reporters, and the app's side of the notifications outbox.
 
-`send_to_reporter` writes the message, its outbox row and the case event in the caller's
-transaction; a dispatcher sends it after the commit. `init_app` plugs Casework into
-`notifications`: it resolves ``reporter:<id>`` to the decrypted number at send time (so
-numbers never sit in the outbox) and updates `Message` rows when a send succeeds or is
-given up.
+`send_to_reporter` (an officer's words) and `send_status_update` (Casework's own, e.g. at a
+milestone) write the message, its outbox row and the case event in the caller's
+transaction; a dispatcher sends it after the commit, by SMS or WhatsApp
+(`casework.messages.routing`). `init_app` plugs Casework into `notifications`: it resolves
+``reporter:<id>`` (``reporter:<id>:case:<case id>`` for a message about a case) to the
+decrypted number at send time, checking again that the reporter may be contacted (so
+numbers never sit in the outbox, and a STOP or a "do not contact" set after queueing still
+stops the message), and updates `Message` rows when a send succeeds or is given up.
 """
 
 from __future__ import annotations
@@ -24,8 +27,11 @@ from casework.cases.operations import record_event
 from casework.cases.permissions import can_work
 from casework.errors import CaseworkError, InvalidInput, PermissionDenied
 from casework.extensions import db
+from casework.intake.replies import status_reply
+from casework.messages import routing
 from casework.messages.models import Message
 from casework.reporters.models import Reporter
+from notifications.models import OutboxMessage
 from notifications.outbox import MAX_SMS_LENGTH
 
 log = logging.getLogger(__name__)
@@ -50,8 +56,24 @@ class ReporterOptedOut(ReporterUnreachable):
         )
 
 
-def check_reachable(reporter: Reporter | None) -> Reporter:
-    """The reporter, if an SMS may go to them; else the reason, as a domain error."""
+class DoNotContact(ReporterUnreachable):
+    """An officer switched "do not contact the reporter" on for the case."""
+
+    def __init__(self, message: str | LazyString | None = None):
+        super().__init__(
+            message
+            or _l(
+                "“Do not contact the reporter” is switched on for this case, so Casework "
+                "sends its reporter nothing, not even automatic updates."
+            )
+        )
+
+
+def check_reachable(reporter: Reporter | None, case: Case | None = None) -> Reporter:
+    """The reporter, if a message may go to them (about ``case``, when given); else the
+    reason, as a domain error."""
+    if case is not None and case.do_not_contact:
+        raise DoNotContact()
     if reporter is None:
         raise ReporterUnreachable(_l("This case has no reporter to write to."))
     if reporter.anonymity == "anonymous":
@@ -89,31 +111,104 @@ def send_to_reporter(case: Case, body: str, *, actor) -> Message:
                 count=len(text),
             )
         )
-    reporter = check_reachable(case.reporter)
+    reporter = check_reachable(case.reporter, case)
     now = clock.now()
-    message = Message(
-        direction="out",
-        channel="sms",
-        status="queued",
-        case=case,
-        reporter=reporter,
-        body=text,
-        language=reporter.language,
-        created_dt=now,
-        updated_dt=now,
-    )
-    db.session.add(message)
-    db.session.flush()
+    route = routing.choose(reporter, case, now, templated=False)
+    message = _write(case, reporter, route, text, language=reporter.language, now=now)
     notifications.enqueue(
-        "sms",
-        f"reporter:{reporter.id}",
+        route.channel,
+        recipient(reporter, case),
         text,
         ref=f"message:{message.id}",
         status_callback_url=status_callback_url(message),
     )
     case.updated_dt = now
-    record_event(case, "message_out", actor=actor, data={"message_id": message.id, "body": text})
+    data: dict = {"message_id": message.id, "body": text}
+    if route.via != routing.VIA_SMS:
+        data["via"] = route.via
+    record_event(case, "message_out", actor=actor, data=data)
     return message
+
+
+def send_status_update(
+    case: Case, text: str, *, kind: str, actor=None, key: str | None = None
+) -> Message | None:
+    """Tell the case's reporter, unasked, how their case stands; None when nothing is sent.
+
+    ``text`` is what to say, already in the reporter's language (see
+    `casework.intake.replies.milestone_text`); ``kind`` names why (a milestone such as
+    ``verifying`` or ``closed_rejected``, or ``reminder`` for the 30-day update) and is kept
+    on the ``message_out`` event with ``"automatic": true``. ``actor`` is whoever caused it
+    (None for a job). ``key`` makes it idempotent: a second call with a key already in the
+    outbox sends nothing (use one per case event, or per case and period for a job).
+
+    Sends nothing, silently, when the reporter may not be contacted (anonymous, STOP, not a
+    valid number, no reporter, or "do not contact" on the case). WhatsApp reporters outside
+    the 24-hour window get the approved status template (reference and status in plain
+    words) when TWILIO_WHATSAPP_TEMPLATE_SID is set, else an SMS. Writes the message, its
+    outbox row and the event in the caller's transaction; never commits; does not touch
+    the case row (an automatic message must not make an officer's open form stale).
+    """
+    try:
+        reporter = check_reachable(case.reporter, case)
+    except ReporterUnreachable:
+        return None
+    if key is not None and db.session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)
+    ):
+        return None
+    now = clock.now()
+    language = reporter.language or case.language
+    route = routing.choose(reporter, case, now, templated=True)
+    if route.template:  # what the template says, as near as we know it; its variables go out
+        shown = status_reply(case.reference, case.status, language)
+        body = routing.template_variables(case, language)
+    else:
+        shown = body = text
+    message = _write(case, reporter, route, shown, language=language, now=now)
+    row = notifications.enqueue(
+        route.channel,
+        recipient(reporter, case),
+        body,
+        ref=f"message:{message.id}",
+        dedupe_key=key,
+        status_callback_url=status_callback_url(message),
+        template=route.template,
+    )
+    if row is None:  # a concurrent transaction used the key first
+        db.session.delete(message)
+        db.session.flush()
+        return None
+    data = {"message_id": message.id, "body": shown, "automatic": True, "milestone": kind}
+    if route.via != routing.VIA_SMS:
+        data["via"] = route.via
+    record_event(case, "message_out", actor=actor, data=data)
+    return message
+
+
+def _write(case: Case, reporter: Reporter, route, body: str, *, language, now) -> Message:
+    message = Message(
+        direction="out",
+        channel=route.channel,
+        status="queued",
+        case=case,
+        reporter=reporter,
+        body=body,
+        language=language,
+        created_dt=now,
+        updated_dt=now,
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def recipient(reporter: Reporter, case: Case | None = None) -> str:
+    """The outbox recipient for a message to ``reporter``: about ``case``, the resolver
+    checks the case's "do not contact" switch at send time too."""
+    if case is None:
+        return f"reporter:{reporter.id}"
+    return f"reporter:{reporter.id}:case:{case.id}"
 
 
 def status_callback_url(message: Message) -> str | None:
@@ -164,13 +259,20 @@ def outbound_messages(case: Case, limit: int = 10) -> list[Message]:
 
 
 def _resolve_reporter(ident: str, channel: str) -> str:
-    """``reporter:<id>`` -> the number in clear, checked again at send time: a STOP that
-    arrived after the message was queued still stops it."""
-    reporter = db.session.get(Reporter, int(ident))
+    """``reporter:<id>[:case:<case id>]`` -> the number in clear, checked again at send
+    time: a STOP, or a "do not contact" on the case, that came after the message was
+    queued still stops it."""
+    reporter_id, _, about = ident.partition(":")
+    case = db.session.get(Case, int(about.removeprefix("case:"))) if about else None
+    reporter = db.session.get(Reporter, int(reporter_id))
     try:
-        check_reachable(reporter)
+        check_reachable(reporter, case)
     except ReporterOptedOut:
         raise notifications.Undeliverable("the reporter opted out", code="opted_out") from None
+    except DoNotContact:
+        raise notifications.Undeliverable(
+            "do not contact is set on the case", code="do_not_contact"
+        ) from None
     except ReporterUnreachable:
         raise notifications.Undeliverable(
             "the reporter may not be contacted", code="unreachable"
@@ -223,7 +325,7 @@ def contact_state(user, case: Case) -> ContactState:
     if not may_message_reporter(user, case):
         return ContactState(False)
     try:
-        check_reachable(case.reporter)
+        check_reachable(case.reporter, case)
     except ReporterUnreachable as exc:
         return ContactState(False, str(exc))
     return ContactState(True)

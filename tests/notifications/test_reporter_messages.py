@@ -65,7 +65,7 @@ def test_a_message_is_queued_with_its_event_and_sent_after_commit(
     assert message.reporter_id == reported_case.reporter_id and message.language == "sw"
     [row] = outbox(db)
     assert row.channel == "sms" and row.status == "pending"
-    assert row.recipient == f"reporter:{reported_case.reporter_id}"
+    assert row.recipient == f"reporter:{reported_case.reporter_id}:case:{reported_case.id}"
     assert row.ref == f"message:{message.id}"
     assert row.status_callback_url == f"http://casework.test/sms/status?m={message.id}"
     assert PHONE not in " ".join(str(v) for v in vars(row).values())  # never in clear

@@ -58,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
 
     from casework import models  # noqa: F401  (the whole schema, for Alembic and relationships)
+    from casework.admin.views import bp as admin_bp
     from casework.api.views import bp as api_bp
     from casework.auth.views import bp as auth_bp
     from casework.cases.views import bp as cases_bp
@@ -73,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(intake_bp)
     app.register_blueprint(messages_bp)
+    app.register_blueprint(admin_bp)
     init_messages(app)  # the outbox's resolvers and hooks; never starts a scheduler
     from casework.jobs import init_app as init_jobs
 

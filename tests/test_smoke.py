@@ -1,5 +1,11 @@
-def test_healthz(client):
-    assert client.get("/healthz").json == {"status": "ok", "database": "ok"}
+def test_healthz(app, client):
+    app.config.update(MAIL_SERVER="smtp.example.org")  # TWILIO_ACCOUNT_SID: tests/conftest.py
+    assert client.get("/healthz").json == {
+        "status": "ok",
+        "database": "ok",
+        "email": "ok",
+        "sms": "ok",
+    }
 
 
 def test_login_then_queue(login_as, make_case):

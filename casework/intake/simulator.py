@@ -6,8 +6,10 @@ in a thread of its own so the webhook gets a fresh application context and datab
 session, as a request from Twilio would, rather than the officer's.
 
 Only the fictitious numbers below can be used, and the thread shows only messages the
-simulator sent (MessageSid prefix ``SMSIM``) and the replies to them: should one of these
-numbers belong to a real person who texts the programme, the simulator shows nothing of it.
+simulator sent (MessageSid prefix ``SMSIM``), the replies to them and what Casework sent
+about the cases they opened or added to (milestones, feedback, officers' messages): should
+one of these numbers belong to a real person who texts the programme, the simulator shows
+nothing of it.
 """
 
 from __future__ import annotations
@@ -129,11 +131,15 @@ def thread(number: str, user, limit: int = 50) -> list[Message]:
     reporter = Reporter.find(number)
     if reporter is None:
         return []
-    sent = select(Message.id).where(
+    from_simulator = and_(
         Message.reporter_id == reporter.id,
         Message.direction == "in",
         Message.provider_sid.startswith(SID_PREFIX),
     )
+    sent = select(Message.id).where(from_simulator)
+    # Cases the simulator's messages reported or added to: what Casework sends about them
+    # (milestones, feedback, officers' messages) reaches this phone too.
+    simulated_cases = select(Message.case_id).where(from_simulator, Message.case_id.is_not(None))
     rows = list(
         db.session.scalars(
             select(Message)
@@ -141,7 +147,13 @@ def thread(number: str, user, limit: int = 50) -> list[Message]:
                 Message.reporter_id == reporter.id,
                 or_(
                     and_(Message.direction == "in", Message.provider_sid.startswith(SID_PREFIX)),
-                    and_(Message.direction == "out", Message.reply_to_id.in_(sent)),
+                    and_(
+                        Message.direction == "out",
+                        or_(
+                            Message.reply_to_id.in_(sent),
+                            Message.case_id.in_(simulated_cases),
+                        ),
+                    ),
                 ),
             )
             .order_by(Message.created_dt.desc(), Message.id.desc())

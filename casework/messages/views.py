@@ -11,6 +11,8 @@ from casework.cases.permissions import sees_full_case
 from casework.cases.views import get_case
 from casework.errors import CaseworkError, PermissionDenied
 from casework.extensions import db
+from casework.messages.delivery import may_retry, message_states
+from casework.messages.delivery import reason as delivery_reason
 from casework.messages.models import Message
 from casework.messages.operations import (
     case_messages,
@@ -18,6 +20,7 @@ from casework.messages.operations import (
     outbound_messages,
     send_to_reporter,
 )
+from notifications import channels
 
 bp = Blueprint("messages", __name__)
 
@@ -27,16 +30,19 @@ FLAG_LABELS = {
     "processing_failed": _l("processing failed: not yet processed"),
     "invalid_sender": _l("sender is not a valid phone number"),
 }
+# A `Message`'s own status in words, where its outbox row is not at hand; pages that show
+# a message use `message_states` (casework/messages/delivery.py), which reads both.
 DELIVERY_LABELS = {
-    "queued": _l("queued"),
-    "accepted": _l("queued"),
-    "sending": _l("sending"),
+    "queued": _l("waiting to be sent"),
+    "accepted": _l("sent"),
+    "sending": _l("being sent"),
     "sent": _l("sent"),
     "delivered": _l("delivered"),
     "undelivered": _l("not delivered"),
     "failed": _l("failed"),
     "read": _l("read by the reporter"),
     "canceled": _l("canceled"),
+    "captured": _l("captured (development: not sent)"),
 }
 
 
@@ -60,6 +66,13 @@ def reporter_contact(case):
 
 
 bp.add_app_template_global(outbound_messages, "outbound_messages")
+bp.add_app_template_global(message_states, "message_states")
+bp.add_app_template_global(delivery_reason, "delivery_reason")
+
+
+@bp.app_template_global()
+def may_retry_messages() -> bool:
+    return may_retry(current_user)
 
 
 @bp.post("/cases/<reference>/messages")
@@ -67,7 +80,7 @@ def send(reference: str):
     case = get_case(reference)
     back = url_for("cases.detail", reference=case.reference) + "#messages"
     try:
-        send_to_reporter(case, request.form.get("body", ""), actor=current_user)
+        message = send_to_reporter(case, request.form.get("body", ""), actor=current_user)
         db.session.commit()
     except PermissionDenied as exc:
         db.session.rollback()
@@ -76,5 +89,20 @@ def send(reference: str):
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(back, 303)
-    flash(_("Message queued; it goes out within a minute."), "info")
+    flash(_queued_words(message.channel), "info")
     return redirect(back, 303)
+
+
+def _queued_words(channel: str) -> str:
+    """What the officer is told once the message is queued: only what will happen."""
+    if channels.captures(channel):
+        return _(
+            "Message queued. This development server has no SMS service: it will be "
+            "captured, not sent (see “Sent mail and SMS”)."
+        )
+    if not channels.is_configured(channel):
+        return _(
+            "Message saved, but it cannot go out: the SMS service is not configured on this "
+            "server. Ask an administrator to set TWILIO_ACCOUNT_SID."
+        )
+    return _("Message queued; it goes out within a minute.")

@@ -937,7 +937,7 @@ def test_timeline_speaks_of_messages_from_other_areas(login_as, make_case, db):
     assert "The reporter sent a message by SMS." in html and "Na leo tena" in html
     assert "It has 1 attachment." in html
     assert "Casework replied to the reporter." in html
-    assert "could not be delivered (30003)" in html
+    assert "could not be delivered: the phone is switched off or out of reach." in html
     assert "asked for no more SMS (STOP)" in html
     assert "Casework: reminder sent." in html
     assert "{&#39;" not in html and "2026-11-03" not in html

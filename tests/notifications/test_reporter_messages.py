@@ -212,7 +212,7 @@ def test_the_compose_partial(app, db, make_user, make_case, reported_case):
         assert f'action="/cases/{reported_case.reference}/messages"' in html
         # What was sent is listed by the Messages panel the compose box sits in.
         html = render_template("messages/_panel.html", case=reported_case)
-        assert "Tumepokea ripoti yako" in html and "queued" in html
+        assert "Tumepokea ripoti yako" in html and "waiting to be sent" in html
         assert f'action="/cases/{reported_case.reference}/messages"' in html
         anonymous = make_case(reporter=None)
         html = render_template("messages/_compose.html", case=anonymous)

@@ -53,12 +53,13 @@ def register_commands(app) -> None:
     """Attach Casework's command groups to ``app.cli`` (the ``casework`` script loads them
     from the app, and so does ``app.test_cli_runner()``)."""
     from casework.auth.cli import tokens, users
+    from casework.contacts.cli import contacts
     from casework.demo.cli import demo
     from casework.intake.cli import intake
     from casework.reporters.cli import reporters
     from casework.sites.cli import sites
 
-    for group in (audit, workflow, users, tokens, sites, demo, reporters, intake):
+    for group in (audit, workflow, users, tokens, sites, demo, reporters, intake, contacts):
         app.cli.add_command(group)
 
     from notifications.cli import outbox, scheduler

@@ -7,7 +7,6 @@ import sys
 from typing import NoReturn
 
 import click
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
@@ -15,7 +14,10 @@ from sqlalchemy import func, select
 from casework.auth.models import ApiToken, User
 from casework.committees.models import SECTORS, Committee, CommitteeMembership
 from casework.extensions import db
+from casework.phones import normalise_phone
+from casework.timezones import is_time_zone
 from workflows import ROLES
+from workflows.notices import TIME_ZONES
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -28,19 +30,6 @@ def fail(message: str) -> NoReturn:
 
 def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-
-
-def normalise_phone(raw: str) -> str:
-    """``+243 812 345 678`` -> ``+243812345678``; raises ValueError when it is not a number."""
-    try:
-        number = phonenumbers.parse(raw.strip(), None)
-    except phonenumbers.NumberParseException:
-        raise ValueError(
-            f"{raw!r} is not a phone number; give it in international form, e.g. +243812345678."
-        ) from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"{raw!r} is not a valid phone number for its country code.")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _stdin_is_terminal() -> bool:
@@ -90,6 +79,14 @@ def users() -> None:
 )
 @click.option("--phone", default=None, help="Phone number in international form (+E.164).")
 @click.option("--language", type=click.Choice(["en", "fr", "sw"]), default="en", show_default=True)
+@click.option(
+    "--timezone",
+    default="UTC",
+    show_default=True,
+    metavar="ZONE",
+    help="The user's time zone (IANA name, e.g. Africa/Kinshasa): their reminders and "
+    "digest come at their local hours.",
+)
 @with_appcontext
 def users_create(
     email: str,
@@ -100,6 +97,7 @@ def users_create(
     sector: str,
     phone: str | None,
     language: str,
+    timezone: str,
 ) -> None:
     """Create a user account.
 
@@ -121,6 +119,13 @@ def users_create(
             phone = normalise_phone(phone)
         except ValueError as exc:
             fail(str(exc))
+    timezone = timezone.strip()
+    if not is_time_zone(timezone):
+        fail(
+            f"{timezone!r} is not a time zone this machine knows; give an IANA name such as "
+            + ", ".join(TIME_ZONES[:3])
+            + "."
+        )
 
     members_of: list[Committee] = []
     for committee_name in committees:
@@ -150,7 +155,14 @@ def users_create(
             f"{MIN_PASSWORD_LENGTH}. A few unrelated words make a good one."
         )
 
-    user = User(email=email, name=name.strip(), role=role.lower(), phone=phone, language=language)
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role.lower(),
+        phone=phone,
+        language=language,
+        timezone=timezone,
+    )
     user.set_password(password)
     db.session.add(user)
     for committee in members_of:

@@ -66,3 +66,7 @@ def register_commands(app) -> None:
 
     app.cli.add_command(outbox)  # casework outbox dispatch [--once], casework outbox status
     app.cli.add_command(scheduler)  # casework scheduler (its own process; run exactly one)
+
+    from notifications.jobs_cli import jobs
+
+    app.cli.add_command(jobs)  # casework jobs list, casework jobs run NAME

@@ -671,6 +671,37 @@ def reveal_phone(case: Case, *, actor: User) -> str:
     return case.reporter.phone
 
 
+def extend_age_limit(
+    case: Case, *, until: datetime, reason: str, actor: User, expected_version: int | None = None
+) -> Case:
+    """A supervisor's justified extension of the maximum time open (6 months, DOMAIN.md):
+    a new date, in the future, and why; on the record. The age reminders start again
+    from it (warned a month before, marked over the limit at it)."""
+    _require_work(case, actor)
+    if actor.role != "supervisor":
+        raise PermissionDenied(_l("Only a supervisor can extend a case's time limit."))
+    _require_open(case)
+    _check_version(case, expected_version)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(_l("Say why this case needs more time: it is kept on the record."))
+    if until.tzinfo is None:
+        raise ValueError("extend_age_limit needs an aware datetime")
+    if until <= clock.now():
+        raise InvalidInput(_l("The new time limit must be a date in the future."))
+    previous = case.age_limit_dt
+    case.age_limit_dt = until
+    case.age_stage = 0
+    _touch(case)
+    record_event(
+        case,
+        "age_limit_extended",
+        actor=actor,
+        data={"from": _jsonable(previous), "to": until.isoformat(), "reason": reason},
+    )
+    return case
+
+
 def events_of(case: Case) -> list[CaseEvent]:
     return list(
         db.session.scalars(

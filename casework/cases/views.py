@@ -877,3 +877,6 @@ def _on_transition_not_allowed(exc: TransitionNotAllowed):
 def _on_permission_denied(exc: PermissionDenied):
     db.session.rollback()
     return current_app.handle_http_exception(Forbidden(str(exc)))
+
+
+from casework.cases import age_views  # noqa: E402, F401  (the time-limit form's route, on bp)

@@ -17,6 +17,11 @@ JOBS: dict[str, tuple[str, str, dict[str, int | str]]] = {
     "deadlines": ("casework.jobs.deadlines:sweep", "interval", {"minutes": 5}),
     # Hourly: each owner is reminded from 08:00 their time, whatever their time zone.
     "action-reminders": ("casework.jobs.actions:sweep", "cron", {"minute": 10}),
+    # Daily, at 08:00 UTC: 09:00-11:00 across the region, a decent hour for an SMS.
+    "reporter-feedback": ("casework.jobs.feedback:sweep", "cron", {"hour": 8, "minute": 0}),
+    "age-limit": ("casework.jobs.age:sweep", "cron", {"hour": 5, "minute": 30}),
+    # On the hour: each user's digest goes at their own local digest hour.
+    "digests": ("casework.jobs.digests:sweep", "cron", {"minute": 0}),
 }
 
 

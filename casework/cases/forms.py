@@ -267,10 +267,22 @@ class ActionForm(CaseForm):
         _l("Mitigation action"),
         validators=[DataRequired(_l("Describe the action.")), Length(max=5000)],
     )
-    owner = StringField(
-        _l("Owner"), validators=[DataRequired(_l("Name who owns the action.")), Length(max=200)]
+    # ``user:<id>`` or ``contact:<id>``; the view fills the choices (casework.cases.owners).
+    owner = SelectField(
+        _l("Owner"),
+        choices=[],
+        validators=[DataRequired(_l("Choose who owns the action."))],
+        description=_l("They are told at once, and reminded as the due date nears."),
     )
     due_date = DateField(_l("Due date"), validators=[DataRequired(_l("Give a due date."))])
+
+
+class LinkOwnerForm(CaseForm):
+    """Give an action whose owner is a name alone to a user or a contact from the list."""
+
+    owner = SelectField(
+        _l("Owner"), choices=[], validators=[DataRequired(_l("Choose who owns the action."))]
+    )
 
 
 class ActionDoneForm(CaseForm):

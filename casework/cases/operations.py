@@ -561,6 +561,51 @@ def schedule_action_reminder(action: MitigationAction) -> None:
     action.next_reminder_on = next_action_reminder(action.due_date, today)[1]
 
 
+def link_action_owner(
+    action: MitigationAction,
+    *,
+    contact: Contact | None = None,
+    user: User | None = None,
+    actor: User,
+) -> MitigationAction:
+    """Give an action whose owner is a name alone (recorded before owners were picked from
+    a list) to a user or a contact: from now on they are told and reminded. The name as
+    first written stays on the record (the event's ``from``)."""
+    case = action.case
+    _require_work(case, actor)
+    _require_open(case)
+    if (contact is None) == (user is None):
+        raise InvalidInput(_l("Choose one owner: a user or a contact."))
+    if action.owner_user_id is not None or action.owner_contact_id is not None:
+        raise InvalidInput(_l("This action's owner is already linked."))
+    if action.is_done:
+        raise InvalidInput(_l("This action is done; its owner stays as recorded."))
+    if contact is not None and not contact.is_active:
+        raise InvalidInput(_l("This contact is deactivated; choose another owner."))
+    if user is not None and (not user.is_enabled or not can_view(user, case)):
+        raise InvalidInput(_l("%(name)s may not see this case.", name=user.display_name))
+    previous = action.owner
+    action.owner_user = user
+    action.owner_contact = contact
+    action.owner = (user or contact).display_name  # type: ignore[union-attr]
+    schedule_action_reminder(action)
+    _touch(case)
+    db.session.flush()
+    record_event(
+        case,
+        "action_owner_linked",
+        actor=actor,
+        data={
+            "action_id": action.id,
+            "from": previous,
+            "owner": action.owner,
+            "owner_user_id": user.id if user else None,
+            "owner_contact_id": contact.id if contact else None,
+        },
+    )
+    return action
+
+
 def complete_action(action: MitigationAction, *, actor: User) -> MitigationAction:
     _require_work(action.case, actor)
     if action.is_done:

@@ -61,6 +61,7 @@ from casework.cases.forms import (
     FilterForm,
     LevelForm,
     LevelReviewForm,
+    LinkOwnerForm,
     NewReportForm,
     NoteForm,
     PublishForm,
@@ -71,6 +72,7 @@ from casework.cases.forms import (
     choices,
 )
 from casework.cases.models import Case, MitigationAction
+from casework.cases.owners import owner_choices, resolve_owner
 from casework.cases.permissions import (
     PHONE_ROLES,
     PUBLISH_ROLES,
@@ -334,6 +336,8 @@ def _fill_choices(slot: str, form, case: Case) -> None:
                 ),
             ]
         )
+    elif slot in ("action", "link_owner"):
+        form.owner.choices = owner_choices(case)
     elif slot == "transition":
         form.committee_id.choices = choices(
             [("", _("choose...")), *((str(c.id), c.name) for c in _committees())]
@@ -383,6 +387,8 @@ def _default_forms(case: Case) -> dict[str, Any]:
     if case.status in ACTION_STATES:
         forms["action"] = make("action", ActionForm)
     forms["action_done"] = make("action_done", ActionDoneForm)
+    if user.role in WORKING_ROLES and not case.is_closed:
+        forms["link_owner"] = make("link_owner", LinkOwnerForm)
     decides = user.role == "supervisor" or (
         user.role == "committee" and case.committee_id in user.committee_ids
     )
@@ -667,16 +673,39 @@ def add_action(reference: str):
     case = get_case(reference)
     _require_work(case)
     form = ActionForm()
+    _fill_choices("action", form, case)
     if not form.validate():
         return _invalid(case, "action", form)
+    owner_user, owner_contact = resolve_owner(form.owner.data)
     operations.add_action(
         case,
         description=form.description.data.strip(),
-        owner=form.owner.data.strip(),
+        owner_user=owner_user,
+        owner_contact=owner_contact,
         due_date=form.due_date.data,
         actor=current_user,
     )
     return _done(case, _("The mitigation action is added."))
+
+
+@bp.post("/<reference>/actions/<int:action_id>/owner")
+def link_action_owner(reference: str, action_id: int):
+    """Give an action whose owner is a name alone to a user or a contact from the list."""
+    case = get_case(reference)
+    _require_work(case)
+    if current_user.role not in WORKING_ROLES:
+        abort(403)
+    action = db.session.get(MitigationAction, action_id)
+    if action is None or action.case_id != case.id:
+        abort(404)
+    form = LinkOwnerForm()
+    _fill_choices("link_owner", form, case)
+    if not form.validate():
+        problems = [error for errors in form.errors.values() for error in errors]
+        return render_case(case, status=422, problems=problems)
+    user, contact = resolve_owner(form.owner.data)
+    operations.link_action_owner(action, user=user, contact=contact, actor=current_user)
+    return _done(case, _("The action's owner is now %(name)s.", name=action.owner))
 
 
 @bp.post("/<reference>/actions/<int:action_id>/done")
@@ -811,6 +840,7 @@ POSTED_FORMS: dict[str, tuple[str, type]] = {
     "cases.add_corroboration": ("corroboration", CorroborationForm),
     "cases.add_action": ("action", ActionForm),
     "cases.complete_action": ("action_done", ActionDoneForm),
+    "cases.link_action_owner": ("link_owner", LinkOwnerForm),
     "cases.record_decision": ("decision", DecisionForm),
     "cases.reveal_phone": ("reveal_phone", RevealPhoneForm),
     "cases.publish": ("publish", PublishForm),

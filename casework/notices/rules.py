@@ -12,6 +12,7 @@ queued in the same transaction as the change it reports. The scheduled reminders
 | assigned                   | the new assignee                     | assigned           |
 | escalated                  | the committee's members              | escalated          |
 | action added with an owner | the owner (a user, or a contact)     | action_assigned    |
+| action's owner linked      | the new owner (a user, or a contact) | action_assigned    |
 | closed or reopened         | the assignee                         | case_status        |
 
 Nobody is told of their own doing.
@@ -118,6 +119,7 @@ RULES: dict[str, Callable[[Case, CaseEvent], None]] = {
     "assigned": _assigned,
     "transition": _transition,
     "action_added": _action_added,
+    "action_owner_linked": _action_added,  # a name alone became a user or a contact
 }
 
 

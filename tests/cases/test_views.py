@@ -519,8 +519,14 @@ def test_record_corroboration(login_as, make_case):
     assert "Say what the source is." in text_of(response)
 
 
-def test_add_action_and_mark_it_done(login_as, make_case):
+def test_add_action_and_mark_it_done(db, login_as, make_case):
+    from casework.contacts.models import Contact
+
     client, _ = login_as("officer")
+    contact = Contact(name="Jean Bosco", organisation="Coopérative COMIKA", sector="industry")
+    contact.email = "jb@comika.example"
+    db.session.add(contact)
+    db.session.commit()
     case = make_case(status="verified", category="TRC", level=3, location_text="Coopérative")
     url = case_url(case)
     response = submit(
@@ -528,12 +534,14 @@ def test_add_action_and_mark_it_done(login_as, make_case):
         url,
         f"{url}/actions",
         description="Train the cooperative's record keeper",
-        owner="Coopérative COMIKA",
+        owner=f"contact:{contact.id}",
         due_date="2026-12-15",
     )
     assert response.status_code == 302
     [action] = fresh(case).actions
-    assert action.owner == "Coopérative COMIKA" and action.due_date == date(2026, 12, 15)
+    assert action.owner_contact_id == contact.id
+    assert action.owner == "Jean Bosco (Coopérative COMIKA)"
+    assert action.due_date == date(2026, 12, 15)
     [added] = events(case, "action_added")
     assert added.data["due_date"] == "2026-12-15"
 
@@ -553,17 +561,18 @@ def test_action_needs_owner_and_due_date(login_as, make_case):
     )
     assert response.status_code == 422
     html = text_of(response)
-    assert "Name who owns the action." in html and "Give a due date." in html
+    assert "Choose who owns the action." in html and "Give a due date." in html
     assert form_fields(html, f"{url}/actions")["description"] == "Do something"
     assert fresh(case).actions == []
 
 
 def test_action_of_another_case_is_404(login_as, make_case):
-    client, _ = login_as("officer")
+    client, officer = login_as("officer")
     case = make_case(status="verified", category="TRC", level=3, location_text="x")
     other = make_case(status="verified", category="TRC", level=3, location_text="y")
     url = case_url(other)
-    submit(client, url, f"{url}/actions", description="A", owner="B", due_date="2026-12-01")
+    owner = f"user:{officer.id}"
+    submit(client, url, f"{url}/actions", description="A", owner=owner, due_date="2026-12-01")
     [action] = fresh(other).actions
     from tests.conftest import csrf_token
 

@@ -716,6 +716,39 @@ def reveal_phone(case: Case, *, actor: User) -> str:
     return case.reporter.phone
 
 
+# Who switches "do not contact the reporter": the people who write to reporters.
+DO_NOT_CONTACT_ROLES = frozenset({"officer", "supervisor"})
+
+
+def set_do_not_contact(
+    case: Case, value: bool, *, reason: str, actor: User, expected_version: int | None = None
+) -> Case:
+    """Switch "do not contact the reporter" on (``value`` True) or off, with a reason.
+
+    While it is on, nothing goes to the case's reporter: no officer's message, no
+    automatic update, and no message already queued (the outbox's resolver checks it again
+    at send time). For when contact could put the reporter at risk.
+    """
+    if actor.role not in DO_NOT_CONTACT_ROLES or not can_work(actor, case):
+        raise PermissionDenied(
+            _l("Only the officers and supervisors working this case may change this.")
+        )
+    _check_version(case, expected_version)
+    if not reason.strip():
+        raise InvalidInput(_l("Say why in the Reason box: it is kept on the case's record."))
+    if case.do_not_contact == bool(value):
+        raise InvalidInput(
+            _l("“Do not contact the reporter” is already on.")
+            if value
+            else _l("“Do not contact the reporter” is already off.")
+        )
+    case.do_not_contact = bool(value)
+    _touch(case)
+    kind = "do_not_contact_set" if value else "do_not_contact_cleared"
+    record_event(case, kind, actor=actor, data={"reason": reason.strip()})
+    return case
+
+
 def extend_age_limit(
     case: Case, *, until: datetime, reason: str, actor: User, expected_version: int | None = None
 ) -> Case:

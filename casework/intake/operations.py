@@ -45,6 +45,7 @@ from casework.cases.models import Case
 from casework.cases.operations import create_case, record_event
 from casework.extensions import db
 from casework.intake import classify, keywords, language, replies
+from casework.messages import routing
 from casework.messages.models import DELIVERY_STATUSES, Message
 from casework.messages.operations import status_callback_url
 from casework.reporters import crypto
@@ -329,9 +330,15 @@ def _file_without_sender(message: Message, reading: _Reading) -> Outcome:
 
 def _queue_reply(reply: Message) -> None:
     """A reply made outside the webhook (no TwiML to carry it) goes out through the outbox;
-    the number is resolved, and an opt-out checked, at send time."""
+    the number is resolved, and an opt-out checked, at send time. A WhatsApp reporter is
+    answered on WhatsApp within 24 hours of their last message, else by SMS (a template
+    could not carry the reply's words): `casework.messages.routing`."""
+    if reply.channel == "whatsapp":
+        reporter = db.session.get(Reporter, reply.reporter_id)
+        if reporter is None or not routing.whatsapp_window_open(reporter, clock.now()):
+            reply.channel = "sms"
     notifications.enqueue(
-        "sms",
+        reply.channel,
         f"reporter:{reply.reporter_id}",
         reply.body,
         ref=f"message:{reply.id}",

@@ -47,6 +47,7 @@ REASONS: dict[str, LazyString] = {
     # our resolvers (notifications' recipients)
     "opted_out": _l("the reporter opted out (they texted STOP)"),
     "unreachable": _l("the reporter may not be contacted (anonymous, or no valid phone number)"),
+    "do_not_contact": _l("“do not contact the reporter” was switched on for the case"),
     "no_address": _l("the recipient has no address for this channel"),
     "disabled": _l("the recipient's account is disabled"),
     "inactive": _l("the contact is no longer active"),

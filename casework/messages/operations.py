@@ -22,7 +22,7 @@ from sqlalchemy import or_, select
 
 import notifications
 from casework import clock
-from casework.cases.models import Case
+from casework.cases.models import Case, CaseEvent
 from casework.cases.operations import record_event
 from casework.cases.permissions import can_work
 from casework.errors import CaseworkError, InvalidInput, PermissionDenied
@@ -241,6 +241,19 @@ def case_messages(case: Case) -> list[Message]:
             .order_by(Message.created_dt, Message.id)
         )
     )
+
+
+def message_vias(case: Case) -> dict[int, str]:
+    """``{message id: via}`` for the case's messages that went another way than plain SMS
+    (their ``message_out`` event keeps it; see `casework.messages.routing`)."""
+    events = db.session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "message_out")
+    )
+    return {
+        e.data["message_id"]: e.data["via"]
+        for e in events
+        if e.data and e.data.get("via") and e.data.get("message_id")
+    }
 
 
 def outbound_messages(case: Case, limit: int = 10) -> list[Message]:

@@ -17,6 +17,7 @@ from casework.messages.models import Message
 from casework.messages.operations import (
     case_messages,
     contact_state,
+    message_vias,
     outbound_messages,
     send_to_reporter,
 )
@@ -70,6 +71,44 @@ bp.add_app_template_global(message_states, "message_states")
 bp.add_app_template_global(delivery_reason, "delivery_reason")
 
 
+# How a message went when it did not simply go the way the reporter wrote (see
+# casework/messages/routing.py), by the ``via`` its message_out event keeps.
+VIA_LABELS = {
+    "whatsapp_template": _l("sent by WhatsApp template"),
+    "sms_fallback": _l("sent by SMS (outside WhatsApp's 24-hour window)"),
+}
+
+
+@bp.app_template_global()
+def message_routes(case) -> dict[int, str]:
+    """For templates/messages/_panel.html: ``{message id: how it went, in words}``."""
+    return {
+        message_id: str(VIA_LABELS[via])
+        for message_id, via in message_vias(case).items()
+        if via in VIA_LABELS
+    }
+
+
+# What an automatic update told the reporter (its ``milestone``), for the timeline.
+MILESTONE_LABELS = {
+    "verifying": _l("checking of their report has started"),
+    "escalated": _l("the case went to a committee"),
+    "mitigation": _l("steps to deal with the problem are under way"),
+    "closed_resolved": _l("the case is closed and the problem dealt with"),
+    "closed_unresolved": _l("the case is closed but the problem not fully solved"),
+    "closed_unsubstantiated": _l("the case is closed; checks could not confirm the report"),
+    "closed_duplicate": _l("the case is closed; the problem was already reported"),
+    "closed_rejected": _l("the case is closed; it is outside what the programme handles"),
+    "reopened": _l("the case is reopened"),
+    "reminder": _l("how the case stands (the regular update)"),
+}
+
+
+@bp.app_context_processor
+def _via_labels():
+    return {"via_labels": VIA_LABELS, "milestone_labels": MILESTONE_LABELS}
+
+
 @bp.app_template_global()
 def may_retry_messages() -> bool:
     return may_retry(current_user)
@@ -106,3 +145,6 @@ def _queued_words(channel: str) -> str:
             "server. Ask an administrator to set TWILIO_ACCOUNT_SID."
         )
     return _("Message queued; it goes out within a minute.")
+
+
+from casework.messages import contact_views  # noqa: E402, F401  (the "do not contact" switch)

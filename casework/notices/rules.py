@@ -14,6 +14,7 @@ queued in the same transaction as the change it reports. The scheduled reminders
 | action added with an owner | the owner (a user, or a contact)     | action_assigned    |
 | action's owner linked      | the new owner (a user, or a contact) | action_assigned    |
 | closed or reopened         | the assignee                         | case_status        |
+| a public milestone         | the reporter (SMS/WhatsApp; see casework.messages.milestones)      |
 
 Nobody is told of their own doing.
 """
@@ -28,6 +29,7 @@ from zoneinfo import ZoneInfo
 from casework.auth.models import User
 from casework.cases.models import Case, CaseEvent, MitigationAction
 from casework.extensions import db
+from casework.messages.milestones import tell_reporter
 from casework.notices.operations import notify_contact, notify_users, supervisors
 
 
@@ -96,6 +98,7 @@ def _transition(case: Case, event: CaseEvent) -> None:
     elif (event.data.get("to") == "closed" or name == "reopen") and case.assignee is not None:
         _tell([case.assignee], "case_status", case, event, reopened=name == "reopen",
               reason=event.data.get("reason", ""))  # fmt: skip
+    tell_reporter(case, event)  # the reporter's milestone SMS: casework.messages.milestones
 
 
 def _action_added(case: Case, event: CaseEvent) -> None:

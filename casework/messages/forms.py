@@ -1,0 +1,23 @@
+"""Forms of the messages area, posted against one case (they carry its version)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length
+
+from casework.cases.forms import CaseForm
+
+
+class DoNotContactForm(CaseForm):
+    """Switch "do not contact the reporter" on or off. ``value`` says which way, so a form
+    posted twice never flips the switch back (the second post is stale anyway)."""
+
+    value = HiddenField(validators=[AnyOf(("on", "off"))])
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[
+            DataRequired(_l("Say why in the Reason box: it is kept on the case's record.")),
+            Length(max=2000),
+        ],
+    )

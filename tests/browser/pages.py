@@ -54,3 +54,56 @@ class CasePage:
 
     def fire(self, label: str) -> None:
         self.page.locator(".next-steps").get_by_role("button", name=label).click()
+
+
+class Header:
+    """The page header every logged-in page shows."""
+
+    def __init__(self, page: Page):
+        self.page = page
+
+    @property
+    def notifications(self):
+        return self.page.locator("header .notices-link")
+
+    def open_notifications(self) -> NotificationsPage:
+        self.notifications.click()
+        expect(self.page.get_by_role("heading", name="Notifications", exact=True)).to_be_visible()
+        return NotificationsPage(self.page)
+
+
+class NotificationsPage:
+    def __init__(self, page: Page):
+        self.page = page
+
+    @property
+    def unread(self):
+        return self.page.locator(".notices li.unread")
+
+    def open_settings(self) -> NotificationSettingsPage:
+        self.page.get_by_role("link", name="Notification settings").click()
+        expect(self.page.get_by_role("heading", name="Notification settings")).to_be_visible()
+        return NotificationSettingsPage(self.page)
+
+    def open_notice(self, title_part: str) -> CasePage:
+        self.page.locator(".notices").get_by_role("button", name=title_part).click()
+        expect(self.page.locator("h1 .ref")).to_be_visible()
+        return CasePage(self.page)
+
+
+class NotificationSettingsPage:
+    def __init__(self, page: Page):
+        self.page = page
+
+    def choose(self, kind_label: str, *, email: bool | None = None, sms: bool | None = None):
+        for channel, on in (("email", email), ("SMS", sms)):
+            if on is not None:
+                self.page.get_by_label(f"{kind_label}: by {channel}").set_checked(on)
+
+    def quiet_hours(self, start: str, end: str) -> None:
+        self.page.get_by_label("No SMS from").select_option(label=start)
+        self.page.get_by_label("until").select_option(label=end)
+
+    def save(self) -> None:
+        self.page.get_by_role("button", name="Save settings").click()
+        expect(self.page.locator(".flash")).to_contain_text("Your notification settings are saved.")

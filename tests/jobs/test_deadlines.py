@@ -198,3 +198,16 @@ def test_sweeping_reads_only_what_is_due(db, at, make_case, officer):
         deadlines.sweep()
     assert len(seen) == 2
     assert db.session.get(Case, seen[0]).due_dt < db.session.get(Case, seen[1]).due_dt
+
+
+def test_the_reminders_read_as_sentences_on_the_case_timeline(db, at, case, officer, login_as):
+    at(DUE - timedelta(hours=1))
+    deadlines.sweep()
+    at(DUE + timedelta(days=1, minutes=1))
+    deadlines.sweep()
+    client, _ = login_as(user=officer)
+    page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert (
+        "Casework reminded the assignee that the deadline, 2026-12-02 09:00 UTC, is near." in page
+    )
+    assert "overdue for a day (due 2026-12-02 09:00 UTC); Casework told the supervisors" in page

@@ -24,6 +24,96 @@ LOGINS = (
     ("viewer@example.org", "Marta Lindqvist", "viewer", "en"),
 )
 
+# How each demo login is told (see workflows/notices.py): time zone, phone, SMS quiet hours
+# (from, until) and digest hour. Phones are fictional numbers in valid DRC/Rwanda ranges.
+NOTIFICATION_SETTINGS = {
+    "supervisor@example.org": ("Africa/Lubumbashi", "+243990000301", (21, 6), 7),
+    "supervisor2@example.org": ("Africa/Kigali", "+250780000302", None, 8),
+    "officer@example.org": ("Africa/Lubumbashi", "+243990000303", (22, 6), 7),
+    "officer2@example.org": ("Africa/Kigali", None, None, 17),
+    "committee@example.org": ("Africa/Lubumbashi", "+243990000304", None, 7),
+    "committee2@example.org": ("Africa/Lubumbashi", None, None, 7),
+    "admin@example.org": ("Africa/Kigali", None, None, 7),
+}
+
+# Stakeholder contacts: people told about actions without a login. (name, organisation,
+# sector, email, phone, language, time zone, active). The owners of the demo's mitigation
+# actions that name one of these organisations become that contact (see ACTION_OWNERS).
+CONTACTS = (
+    (
+        "Josué Mwamba",
+        "Division provinciale des Mines du Nord-Kivu",
+        "government",
+        None,
+        "+243990000311",
+        "sw",
+        "Africa/Lubumbashi",
+        True,
+    ),
+    (
+        "Béatrice Nsimire",
+        "Coopérative minière COMIKA",
+        "industry",
+        "b.nsimire@comika.example.org",
+        "+243990000312",
+        "fr",
+        "Africa/Lubumbashi",
+        True,
+    ),
+    (
+        "Innocent Mugisha",
+        "Rwanda Mines, Petroleum and Gas Board",
+        "government",
+        "i.mugisha@rmb.example.org",
+        None,
+        "en",
+        "Africa/Kigali",
+        True,
+    ),
+    (
+        "Sarah Okello",
+        "Smelter due-diligence team (member company)",
+        "industry",
+        "dd-team@smelter.example.org",
+        None,
+        "en",
+        "Africa/Kampala",
+        True,
+    ),
+    (
+        "Espérance Bahati",
+        "Association des femmes de Masisi",
+        "civil_society",
+        None,
+        "+243990000315",
+        "sw",
+        "Africa/Lubumbashi",
+        True,
+    ),
+    (
+        "Pascal Kambale",
+        "Division provinciale des Mines du Nord-Kivu",
+        "government",
+        "p.kambale@mines-nk.example.org",
+        None,
+        "fr",
+        "Africa/Lubumbashi",
+        False,
+    ),
+)
+# An action owner as the demo's data names it -> the contact (by name) or user (by email)
+# that owns it; owners not listed stay free text, as actions recorded before owners were
+# picked from a list (the case page offers to link them).
+ACTION_OWNERS = {
+    "Division provinciale des Mines": "Josué Mwamba",
+    "Rwanda Mines, Petroleum and Gas Board": "Innocent Mugisha",
+    "Cooperative": "Béatrice Nsimire",
+    "Cooperative (site chief)": "Béatrice Nsimire",
+    "Exporter compliance": "Sarah Okello",
+    "Women's association": "Espérance Bahati",
+    "Field team": "officer@example.org",
+}
+
 # name -> (scope, country, province, territories served, members as (email or name, sector)).
 # A member given by name gets an account ``firstname.lastname@example.org``.
 COMMITTEES = {
@@ -536,6 +626,18 @@ REPORTS: tuple[Report, ...] = (
         "kabarore-food", "received", "CHL", 2, "BI-KY-KAB", "en",
         "Children selling food in the pits at Kabarore during school days.",
         "Children in the pits at Kabarore on school days",
+    ),
+    # ------------------------------------------------------------------ old, still open
+    _r(
+        "rubaya-royalties", "verifying_long", "TAX", 2, "CD-NK-RUB", "fr",
+        "Les redevances de la cooperative de Rubaya ne sont plus versees a la chefferie "
+        "depuis janvier, personne ne sait ou va l'argent.",
+        "Rubaya cooperative royalties not paid since January",
+    ),
+    _r(
+        "kalehe-land", "verifying_over_limit", "LAND", 3, "CD-SK-NYA", "sw",
+        "Wakulima wa Nyabibwe wanasema cooperative imechukua mashamba yao bila malipo.",
+        "Farmers say the Nyabibwe cooperative took their fields",
     ),
     _r(
         "nyamuliro-weighing", "mitigation_local", "TRC", 3, "UG-WE-NYM", "en",

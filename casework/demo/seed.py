@@ -18,7 +18,7 @@ from random import Random
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import generate_password_hash
 
 from casework import clock
@@ -26,10 +26,12 @@ from casework.auth.models import User
 from casework.cases import operations as ops
 from casework.cases.models import CATEGORIES, RESTRICTED_CATEGORIES, Case
 from casework.committees.models import Committee, CommitteeMembership
+from casework.contacts.models import Contact
 from casework.demo import data
 from casework.demo.data import Report
 from casework.extensions import db
 from casework.messages.models import Message
+from casework.notices.models import Notice
 from casework.reporters.models import Reporter
 from casework.sites.importer import import_sites, read_rows
 from casework.sites.models import Site
@@ -62,6 +64,9 @@ PLANS: dict[str, list[str]] = {
     "duplicate_after_triage": ["triage", "mark_duplicate"],
     "downgrade_pending": [*_VERIFIED, "request_downgrade"],
     "downgraded_local": [*_VERIFIED, "request_downgrade", "approve_downgrade", "mitigate_locally"],
+    # Open far longer than they should be: near the six-month limit, and over it.
+    "verifying_long": ["triage", "start_verification"],
+    "verifying_over_limit": ["triage", "start_verification"],
 }
 
 # How long ago (days) a plan's report arrived: long paths started long ago.
@@ -87,6 +92,8 @@ AGES: dict[str, tuple[float, float]] = {
     "reopened": (40, 100),
     "downgrade_pending": (12, 30),
     "downgraded_local": (30, 80),
+    "verifying_long": (160, 168),
+    "verifying_over_limit": (186, 192),
 }
 
 _OUTCOME_PHRASES = {
@@ -112,6 +119,7 @@ class SeedResult:
     cases: Counter[str] = field(default_factory=Counter)
     resolutions: Counter[str] = field(default_factory=Counter)
     published: int = 0
+    contacts: int = 0
     logins: list[tuple[str, str, str, str]] = field(default_factory=list)  # role,email,name,pw
 
 
@@ -148,11 +156,15 @@ class _Seeder:
 
     def run(self) -> SeedResult:
         # Accounts and registry first, dated before the first report.
-        clock.freeze(self.now - timedelta(days=160))
+        clock.freeze(self.now - timedelta(days=200))
         self._sites()
         self._users_and_committees()
+        self._contacts()
         for report in data.REPORTS:
             _CaseWalk(self, report).run()
+        clock.freeze(self.now)
+        self._do_not_contact()
+        self._read_old_notices()
         db.session.flush()
         return self.result
 
@@ -189,9 +201,49 @@ class _Seeder:
                     email = who.lower().replace(" ", ".") + "@example.org"
                     user = self.users.get(email) or add(email, who, "committee", "fr")
                 db.session.add(CommitteeMembership(committee=committee, user=user, sector=sector))
+        for email, (timezone, phone, quiet, digest_hour) in data.NOTIFICATION_SETTINGS.items():
+            user = self.users[email]
+            user.timezone, user.phone, user.digest_hour = timezone, phone, digest_hour
+            user.quiet_from, user.quiet_until = quiet or (None, None)
         db.session.flush()
         self.result.users = len(self.users)
         self.result.committees = len(self.committees)
+
+    def _contacts(self) -> None:
+        self.contacts: dict[str, Contact] = {}
+        for name, org, sector, email, phone, language, timezone, active in data.CONTACTS:
+            contact = Contact(name=name, organisation=org, sector=sector, email=email,
+                              language=language, timezone=timezone, is_active=active)  # fmt: skip
+            contact.set_phone(phone)
+            db.session.add(contact)
+            self.contacts[name] = contact
+        db.session.flush()
+        self.result.contacts = len(self.contacts)
+
+    def owner(self, label: str) -> dict[str, Any]:
+        """``add_action``'s owner arguments for an owner as the demo data names it."""
+        who = data.ACTION_OWNERS.get(label)
+        if who is None:
+            return {"owner": label}
+        if "@" in who:
+            return {"owner_user": self.users[who]}
+        return {"owner_contact": self.contacts[who]}
+
+    def _do_not_contact(self) -> None:
+        """An officer switched off contact with the reporter of an exposed case."""
+        case = self.cases["bisie-sgbv"]
+        ops.set_do_not_contact(
+            case,
+            True,
+            reason="Le téléphone de la rapporteuse est surveillé par son mari ; ne rien "
+            "envoyer avant une rencontre en personne.",
+            actor=case.assignee or self.user("supervisor@example.org"),
+        )
+
+    def _read_old_notices(self) -> None:
+        """People have read what they were told more than a week ago."""
+        cutoff = self.now - timedelta(days=7)
+        db.session.execute(update(Notice).where(Notice.created_dt < cutoff).values(read_dt=cutoff))
 
     def user(self, email: str) -> User:
         return self.users[email]
@@ -445,9 +497,9 @@ class _CaseWalk:
             ops.add_action(
                 self.case,
                 description=description,
-                owner=owner.format(authority=authority),
                 due_date=(clock.now() + timedelta(days=days)).date(),
                 actor=actor,
+                **self.s.owner(owner.format(authority=authority)),
             )
 
     def start_mitigation(self) -> None:

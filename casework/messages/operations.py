@@ -223,7 +223,9 @@ def status_callback_url(message: Message) -> str | None:
         try:
             base = url_for("core.index", _external=True)
         except RuntimeError:
-            log.warning("no CASEWORK_PUBLIC_URL: SMS delivery reports are not requested")
+            if not current_app.extensions.get("casework.public_url_warned"):
+                current_app.extensions["casework.public_url_warned"] = True  # once per app
+                log.warning("no CASEWORK_PUBLIC_URL: SMS delivery reports are not requested")
             return None
     return f"{base.rstrip('/')}/sms/status?m={message.id}"
 

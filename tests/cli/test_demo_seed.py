@@ -117,3 +117,41 @@ def test_seed_is_deterministic(db, runner):
     finally:
         db.session.rollback()
         clock.freeze(None)
+
+
+def test_the_demo_shows_notices_contacts_reminders_and_the_age_limit(db, runner):
+    from casework.cases.models import MitigationAction
+    from casework.contacts.models import Contact
+    from casework.notices.models import Notice
+    from notifications.models import JobRun, OutboxMessage
+
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    officer = db.session.scalar(select(User).where(User.email == "officer@example.org"))
+    assert officer.timezone == "Africa/Lubumbashi" and officer.phone
+    mine = db.session.scalars(select(Notice).where(Notice.user_id == officer.id)).all()
+    assert any(n.read_dt is None for n in mine) and any(n.read_dt for n in mine)
+    assert {n.kind for n in db.session.scalars(select(Notice))} >= {
+        "level1_alert", "assigned", "escalated", "deadline", "overdue", "action_reminder",
+        "age_limit",
+    }  # fmt: skip
+    assert _count(db, Contact) >= 5
+    actions = db.session.scalars(select(MitigationAction)).all()
+    assert any(a.owner_contact_id for a in actions) and any(a.owner_user_id for a in actions)
+    assert any(not a.owner_user_id and not a.owner_contact_id for a in actions)  # to link
+    now = clock.now()
+    open_cases = db.session.scalars(select(Case).where(Case.status != "closed")).all()
+    assert any(c.age_limit_dt and c.age_limit_dt < now for c in open_cases)
+    assert any(c.do_not_contact for c in open_cases)
+    assert {r.job for r in db.session.scalars(select(JobRun))} >= {
+        "deadlines",
+        "action-reminders",
+        "reporter-feedback",
+        "age-limit",
+        "digests",
+    }
+    assert all(r.result == "ok" for r in db.session.scalars(select(JobRun)))
+    channels = {r.channel for r in db.session.scalars(select(OutboxMessage))}
+    assert channels >= {"email", "sms"}
+    automatic = db.session.scalars(select(CaseEvent).where(CaseEvent.kind == "message_out"))
+    assert any(e.data.get("automatic") for e in automatic)  # milestones and feedback

@@ -3,8 +3,9 @@ list (workflows.notices.TIME_ZONES) in forms."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from workflows.notices import TIME_ZONES
 
@@ -25,3 +26,24 @@ def zone_choices(current: str | None = None) -> list[str]:
     if current and current not in zones and is_time_zone(current):
         zones.append(current)
     return zones
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The zone called ``name``; UTC when the name is empty or unknown."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local(moment: datetime, timezone: str | None) -> datetime:
+    """``moment`` on the wall clock of ``timezone`` (UTC when the name is unknown)."""
+    return moment.astimezone(zone(timezone))
+
+
+def local_when(moment: datetime | None, timezone: str) -> str:
+    """``2026-11-03 09:00 (Africa/Kinshasa)``: a time as the recipient reads it."""
+    if moment is None:
+        return ""
+    shown = zone(timezone)
+    return f"{moment.astimezone(shown):%Y-%m-%d %H:%M} ({shown.key})"

@@ -24,7 +24,7 @@ from casework.cases.views import _done, bp, get_case, render_case
 from casework.errors import InvalidInput
 from casework.extensions import db
 from casework.jobs.age import warning_at
-from casework.jobs.common import zone
+from casework.timezones import zone
 
 
 class AgeLimitForm(CaseForm):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import LazyString
@@ -43,6 +42,7 @@ from casework.errors import InvalidInput, PermissionDenied, StaleCase
 from casework.extensions import db
 from casework.notices.rules import on_event
 from casework.sites.models import Site
+from casework.timezones import local
 from workflows import deadline_for
 from workflows import fire as workflow_fire
 from workflows.notices import AGE_LIMIT_MONTHS, add_months, next_action_reminder
@@ -548,7 +548,9 @@ def add_action(
 
 
 def owner_timezone(action: MitigationAction) -> str:
-    owner = action.owner_user or action.owner_contact
+    """The owner's time zone; an owner known by name only is reminded through the case's
+    assignee, on the assignee's clock."""
+    owner = action.owner_user or action.owner_contact or action.case.assignee
     return owner.timezone if owner is not None else "UTC"
 
 
@@ -557,7 +559,7 @@ def schedule_action_reminder(action: MitigationAction) -> None:
     if action.is_done or action.due_date is None:
         action.next_reminder_on = None
         return
-    today = clock.now().astimezone(ZoneInfo(owner_timezone(action))).date()
+    today = local(clock.now(), owner_timezone(action)).date()
     action.next_reminder_on = next_action_reminder(action.due_date, today)[1]
 
 

@@ -18,20 +18,14 @@ from sqlalchemy import Table, select
 
 from casework import clock
 from casework.cases.models import Case, MitigationAction
-from casework.cases.operations import record_event
+from casework.cases.operations import owner_timezone, record_event
 from casework.extensions import db
-from casework.jobs.common import BATCH, claim, compare_and_set, local
+from casework.jobs.common import BATCH, claim, compare_and_set
 from casework.notices.operations import notify_contact, notify_users
+from casework.timezones import local
 from workflows.notices import REMINDER_LOCAL_HOUR, next_action_reminder
 
 KIND = "action_reminder"
-
-
-def owner_timezone(action: MitigationAction) -> str:
-    """The owner's time zone; an owner known by name only is reminded through the case's
-    assignee, on the assignee's clock."""
-    owner = action.owner_user or action.owner_contact or action.case.assignee
-    return owner.timezone if owner is not None else "UTC"
 
 
 def reminder_kind(due: date, today: date) -> str:

@@ -21,7 +21,7 @@ from casework.cases.operations import record_event
 from casework.extensions import db
 from casework.jobs.common import BATCH, claim, compare_and_set, stamp
 from casework.notices.operations import notify_users, supervisors
-from casework.notices.rules import local_when
+from casework.timezones import local_when
 from workflows.notices import AGE_LIMIT_MONTHS, AGE_WARNING_MONTHS, add_months
 
 NONE, WARNED, OVER = 0, 1, 2

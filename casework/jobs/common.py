@@ -1,5 +1,4 @@
-"""What every sweep shares: claiming due rows, moving a row's reminder marker once, and
-reading a recipient's local time.
+"""What every sweep shares: claiming due rows and moving a row's reminder marker once.
 
 The sweeps are safe to run twice at once (two schedulers, or ``casework jobs run`` beside
 the scheduler) and to kill at any moment:
@@ -17,9 +16,8 @@ does not move: a reminder never makes an officer's open form stale.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, Table, and_, update
 
@@ -45,18 +43,6 @@ def compare_and_set(table: Table, row_id: int, expected: dict[str, Any], **value
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-def zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def local(moment: datetime, timezone: str | None) -> datetime:
-    """``moment`` on the wall clock of ``timezone`` (UTC when the name is unknown)."""
-    return moment.astimezone(zone(timezone))
-
-
 def stamp(moment: datetime) -> str:
     """A dedupe-key-friendly instant: ``20261102T0900``."""
-    return moment.astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%S")
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%S")

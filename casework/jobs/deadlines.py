@@ -27,7 +27,7 @@ from casework.cases.operations import record_event
 from casework.extensions import db
 from casework.jobs.common import BATCH, claim, compare_and_set, stamp
 from casework.notices.operations import notify_users, supervisors
-from casework.notices.rules import local_when
+from casework.timezones import local_when
 from workflows import deadline_for
 from workflows.notices import (
     DEADLINE_WARNING_AT_MOST,

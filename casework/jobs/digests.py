@@ -20,9 +20,8 @@ from casework.auth.models import User
 from casework.cases.models import Case, CaseEvent
 from casework.cases.permissions import can_view
 from casework.extensions import db
-from casework.jobs.common import local, zone
 from casework.notices.operations import case_url, notify_users
-from casework.notices.rules import local_when
+from casework.timezones import local, local_when, zone
 
 NEWLY_ASSIGNED = timedelta(hours=24)
 ROLES = ("officer", "supervisor")

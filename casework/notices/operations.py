@@ -18,14 +18,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, url_for
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
 import notifications
-from casework import clock
+from casework import clock, timezones
 from casework.auth.models import User
 from casework.cases.models import Case
 from casework.cases.permissions import can_view, is_restricted
@@ -80,18 +79,11 @@ def render(kind: str, language: str, **context: Any) -> Rendered:
     return Rendered(title, str(module).strip() + "\n", html, " ".join(sms.split()))
 
 
-def _local(moment: datetime, tz: str) -> datetime:
-    try:
-        return moment.astimezone(ZoneInfo(tz))
-    except (KeyError, ValueError):
-        return moment
-
-
 def sms_not_before(user: User, now: datetime) -> datetime:
     """When an SMS to ``user`` may go: now, or the end of their quiet hours."""
     if user.quiet_from is None or user.quiet_until is None:
         return now
-    local = _local(now, user.timezone)
+    local = timezones.local(now, user.timezone)
     start, end, hour = user.quiet_from, user.quiet_until, local.hour
     quiet = start <= hour < end if start < end else (hour >= start or hour < end)
     if not quiet:

@@ -22,26 +22,14 @@ Nobody is told of their own doing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from casework.auth.models import User
 from casework.cases.models import Case, CaseEvent, MitigationAction
 from casework.extensions import db
 from casework.messages.milestones import tell_reporter
 from casework.notices.operations import notify_contact, notify_users, supervisors
-
-
-def local_when(moment: datetime | None, timezone: str) -> str:
-    """``2026-11-03 09:00 (Africa/Kinshasa)``: a time as the recipient reads it."""
-    if moment is None:
-        return ""
-    try:
-        local = moment.astimezone(ZoneInfo(timezone))
-    except (KeyError, ValueError):
-        local, timezone = moment, "UTC"
-    return f"{local:%Y-%m-%d %H:%M} ({timezone})"
+from casework.timezones import local_when
 
 
 def _key(case: Case, event: CaseEvent) -> str:

@@ -13,10 +13,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## demo: SQLite database in instance/, demo data, the app on http://127.0.0.1:5000
+## (notices link to the cases there: DEMO_URL is the demo's CASEWORK_PUBLIC_URL)
+DEMO_URL ?= http://127.0.0.1:5000
 demo: $(STAMP)
 	$(BIN)/casework db upgrade
-	$(BIN)/casework demo seed --if-empty
-	$(BIN)/casework demo serve --host 127.0.0.1 --port 5000
+	CASEWORK_PUBLIC_URL=$(DEMO_URL) $(BIN)/casework demo seed --if-empty
+	CASEWORK_PUBLIC_URL=$(DEMO_URL) $(BIN)/casework demo serve --host 127.0.0.1 --port 5000
 
 ## test: the whole suite (SQLite unless CASEWORK_TEST_DATABASE_URL names PostgreSQL)
 test: $(STAMP)

@@ -19,8 +19,7 @@ from sqlalchemy import Table, select
 from casework import clock
 from casework.cases.models import Case, MitigationAction
 from casework.cases.operations import owner_timezone, record_event
-from casework.extensions import db
-from casework.jobs.common import BATCH, claim, compare_and_set
+from casework.jobs.common import BATCH, batches, compare_and_set
 from casework.notices.operations import notify_contact, notify_users
 from casework.timezones import local
 from workflows.notices import REMINDER_LOCAL_HOUR, next_action_reminder
@@ -37,28 +36,17 @@ def sweep(batch: int = BATCH) -> dict[str, int]:
     now = clock.now()
     latest = now.date() + timedelta(days=1)  # the furthest east anyone's date can be
     sent = 0
-    after = 0
-    while True:
-        stmt = (
-            select(MitigationAction)
-            .join(Case, Case.id == MitigationAction.case_id)
-            .where(
-                MitigationAction.is_done.is_(False),
-                MitigationAction.next_reminder_on <= latest,
-                MitigationAction.id > after,
-                Case.status != "closed",
-            )
-            .order_by(MitigationAction.id)
-            .limit(batch)
+    due = (
+        select(MitigationAction)
+        .join(Case, Case.id == MitigationAction.case_id)
+        .where(
+            MitigationAction.is_done.is_(False),
+            MitigationAction.next_reminder_on <= latest,
+            Case.status != "closed",
         )
-        actions = list(db.session.scalars(claim(stmt, MitigationAction)))
-        if not actions:
-            break
+    )
+    for actions in batches(due, MitigationAction, batch):
         sent += sum(_remind(action, now) for action in actions)
-        after = actions[-1].id
-        db.session.commit()
-        if len(actions) < batch:
-            break
     return {"reminded": sent}
 
 

@@ -18,8 +18,7 @@ from sqlalchemy import Table, and_, or_, select
 from casework import clock
 from casework.cases.models import Case
 from casework.cases.operations import record_event
-from casework.extensions import db
-from casework.jobs.common import BATCH, claim, compare_and_set, stamp
+from casework.jobs.common import BATCH, batches, compare_and_set, stamp
 from casework.notices.operations import notify_users, supervisors
 from casework.timezones import local_when
 from workflows.notices import AGE_LIMIT_MONTHS, AGE_WARNING_MONTHS, add_months
@@ -51,31 +50,14 @@ def sweep(batch: int = BATCH) -> dict[str, int]:
     """Warn of, and mark, the cases reaching the age limit; commits after each batch."""
     now = clock.now()
     counts = {"warned": 0, "over the limit": 0}
-    after: tuple[datetime, int] | None = None
-    while True:
-        stmt = select(Case).where(due_rows(now), Case.status != "closed")
-        if after is not None:
-            stmt = stmt.where(
-                or_(
-                    Case.age_limit_dt > after[0],
-                    and_(Case.age_limit_dt == after[0], Case.id > after[1]),
-                )
-            )
-        stmt = stmt.order_by(Case.age_limit_dt, Case.id).limit(batch)
-        cases = list(db.session.scalars(claim(stmt, Case)))
-        if not cases:
-            break
+    due = select(Case).where(due_rows(now), Case.status != "closed")
+    for cases in batches(due, Case, batch, by=Case.age_limit_dt):
         for case in cases:
             stage = _mark(case, now)
             if stage == WARNED:
                 counts["warned"] += 1
             elif stage == OVER:
                 counts["over the limit"] += 1
-        last = cases[-1]
-        after = (cast(datetime, last.age_limit_dt), last.id)
-        db.session.commit()
-        if len(cases) < batch:
-            break
     return counts
 
 

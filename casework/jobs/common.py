@@ -16,10 +16,11 @@ does not move: a reminder never makes an officer's open form stale.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, update
+from sqlalchemy import Select, Table, and_, tuple_, update
 
 from casework.extensions import db
 
@@ -30,6 +31,24 @@ def claim(stmt: Select, *of: Any) -> Select:
     """``stmt`` locking the rows it returns and skipping those another sweep holds
     (PostgreSQL; SQLite has one writer at a time and ignores the clause)."""
     return stmt.with_for_update(skip_locked=True, of=list(of) or None)
+
+
+def batches(stmt: Select, model: Any, batch: int, by: Any = None) -> Iterator[list[Any]]:
+    """The rows ``stmt`` selects, claimed ``batch`` at a time in (``by``, id) order; each
+    batch is committed once the caller has handled it (before the next is read)."""
+    order = [by, model.id] if by is not None else [model.id]
+    after: tuple[Any, ...] | None = None
+    while True:
+        page = stmt if after is None else stmt.where(tuple_(*order) > tuple_(*after))
+        rows = list(db.session.scalars(claim(page.order_by(*order).limit(batch), model)))
+        if not rows:
+            return
+        yield rows
+        db.session.commit()
+        if len(rows) < batch:
+            return
+        last = rows[-1]
+        after = (getattr(last, by.key), last.id) if by is not None else (last.id,)
 
 
 def compare_and_set(table: Table, row_id: int, expected: dict[str, Any], **values: Any) -> bool:

@@ -24,8 +24,7 @@ from casework import clock
 from casework.auth.models import User
 from casework.cases.models import Case
 from casework.cases.operations import record_event
-from casework.extensions import db
-from casework.jobs.common import BATCH, claim, compare_and_set, stamp
+from casework.jobs.common import BATCH, batches, compare_and_set, stamp
 from casework.notices.operations import notify_users, supervisors
 from casework.timezones import local_when
 from workflows import deadline_for
@@ -73,25 +72,10 @@ def sweep(batch: int = BATCH) -> dict[str, int]:
     """Send the deadline reminders due now; commits after each batch of cases."""
     now = clock.now()
     summary = Summary()
-    after: tuple[datetime, int] | None = None
-    while True:
-        stmt = select(Case).where(due_rows(now), Case.status != "closed")
-        if after is not None:
-            stmt = stmt.where(
-                or_(Case.due_dt > after[0], and_(Case.due_dt == after[0], Case.id > after[1]))
-            )
-        cases = list(
-            db.session.scalars(claim(stmt.order_by(Case.due_dt, Case.id).limit(batch), Case))
-        )
-        if not cases:
-            break
+    due = select(Case).where(due_rows(now), Case.status != "closed")
+    for cases in batches(due, Case, batch, by=Case.due_dt):
         for case in cases:
             _remind(case, now, summary)
-        last = cases[-1]
-        after = (cast(datetime, last.due_dt), last.id)
-        db.session.commit()
-        if len(cases) < batch:
-            break
     return summary.as_dict()
 
 

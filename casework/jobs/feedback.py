@@ -21,9 +21,8 @@ from sqlalchemy import and_, exists, select
 
 from casework import clock
 from casework.cases.models import Case
-from casework.extensions import db
 from casework.intake.replies import milestone_text
-from casework.jobs.common import BATCH, claim
+from casework.jobs.common import BATCH, batches
 from casework.messages.models import Message
 from casework.messages.operations import send_status_update
 from casework.reporters.models import Reporter
@@ -57,23 +56,9 @@ def sweep(batch: int = BATCH) -> dict[str, int]:
     """Queue the 30-day status updates due now; commits after each batch of cases."""
     now = clock.now()
     sent = 0
-    after = 0
-    while True:
-        stmt = (
-            select(Case)
-            .join(Reporter, Reporter.id == Case.reporter_id)
-            .where(due_cases(now), Case.id > after)
-            .order_by(Case.id)
-            .limit(batch)
-        )
-        cases = list(db.session.scalars(claim(stmt, Case)))
-        if not cases:
-            break
+    due = select(Case).join(Reporter, Reporter.id == Case.reporter_id).where(due_cases(now))
+    for cases in batches(due, Case, batch):
         sent += sum(_update(case, now) for case in cases)
-        after = cases[-1].id
-        db.session.commit()
-        if len(cases) < batch:
-            break
     return {"updated": sent}
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from flask import Flask, current_app, url_for
 from flask_babel import force_locale
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 import notifications
 from casework import clock, timezones
@@ -139,29 +140,32 @@ def _notify_user(user: User, kind: str, *, key: str, case: Case | None, **contex
         created_dt=now,
         dedupe_key=key,
     )
-    db.session.add(notice)
-    db.session.flush()
-    channels = user.notice_channels(kind)
-    if "email" in channels:
-        notifications.enqueue(
-            "email",
-            f"user:{user.id}",
-            rendered.text,
-            subject=rendered.title,
-            html=rendered.html,
-            dedupe_key=f"{key}:email",
-            ref=f"notice:{notice.id}",
-        )
-    if "sms" in channels:
-        notifications.enqueue(
-            "sms",
-            f"user:{user.id}",
-            rendered.sms,
-            dedupe_key=f"{key}:sms",
-            ref=f"notice:{notice.id}",
-            not_before=now if KINDS[kind].urgent else sms_not_before(user, now),
-        )
+    try:
+        with db.session.begin_nested():  # a concurrent duplicate leaves the caller usable
+            db.session.add(notice)
+    except IntegrityError:
+        return None
+    sms_at = now if KINDS[kind].urgent else sms_not_before(user, now)
+    _queue(rendered, f"user:{user.id}", user.notice_channels(kind), key=key,
+           ref=f"notice:{notice.id}", sms_at=sms_at)  # fmt: skip
     return notice
+
+
+def _queue(rendered: Rendered, recipient: str, channels: set[str], *, key: str, ref: str,
+           sms_at: datetime | None = None) -> bool:  # fmt: skip
+    """Put the email and/or SMS of a rendered notice in the outbox; whether any was new."""
+    queued = []
+    if "email" in channels:
+        queued.append(
+            notifications.enqueue("email", recipient, rendered.text, subject=rendered.title,
+                                  html=rendered.html, dedupe_key=f"{key}:email", ref=ref)
+        )  # fmt: skip
+    if "sms" in channels:
+        queued.append(
+            notifications.enqueue("sms", recipient, rendered.sms, dedupe_key=f"{key}:sms",
+                                  ref=ref, not_before=sms_at)
+        )  # fmt: skip
+    return any(row is not None for row in queued)
 
 
 def notify_contact(contact: Contact, kind: str, *, key: str, case: Case | None = None,
@@ -172,26 +176,9 @@ def notify_contact(contact: Contact, kind: str, *, key: str, case: Case | None =
         return False
     rendered = render(kind, contact.language, case=case, url=None, recipient=contact,
                       restricted=True, **context)  # fmt: skip
-    key = f"{key}:contact:{contact.id}"
-    if contact.email:
-        queued = notifications.enqueue(
-            "email",
-            f"contact:{contact.id}",
-            rendered.text,
-            subject=rendered.title,
-            html=rendered.html,
-            dedupe_key=f"{key}:email",
-            ref=f"contact:{contact.id}",
-        )
-    else:
-        queued = notifications.enqueue(
-            "sms",
-            f"contact:{contact.id}",
-            rendered.sms,
-            dedupe_key=f"{key}:sms",
-            ref=f"contact:{contact.id}",
-        )
-    return queued is not None
+    recipient = f"contact:{contact.id}"
+    channel = "email" if contact.email else "sms"
+    return _queue(rendered, recipient, {channel}, key=f"{key}:{recipient}", ref=recipient)
 
 
 def supervisors() -> list[User]:

@@ -33,7 +33,7 @@ def test_an_officer_assigned_a_case_from_the_case_page_gets_a_notice_and_an_emai
     assert response.status_code in (302, 303)
     notice = db.session.scalar(select(Notice).where(Notice.user_id == officer.id))
     assert notice is not None and notice.kind == "assigned"
-    assert case.reference in notice.title and "assign" in notice.title.lower()  # French: assigné
+    assert notice.title == f"Le cas {case.reference} vous est attribué"  # in her language
     [email] = _outbox(db)
     assert email.channel == "email" and email.recipient == f"user:{officer.id}"
     assert email.subject == notice.title

@@ -9,6 +9,7 @@ PostgreSQL. Prints messages/s per channel mix and checks every one arrived exact
 Target (issue 6): at least 100 messages/s per dispatcher.
 
     .venv/bin/python -m bench.dispatch [--messages 1000] [--databases sqlite,postgresql]
+                                       [--threads N]   # senders per dispatcher
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class Result:
         return self.messages / self.seconds
 
 
-def run(database_url: str, label: str, count: int) -> Result:
+def run(database_url: str, label: str, count: int, threads: int | None = None) -> Result:
     from casework import create_app
     from casework.extensions import db
     from notifications import enqueue, register_resolver
@@ -87,6 +88,7 @@ def run(database_url: str, label: str, count: int) -> Result:
                 "MAIL_SERVER": "127.0.0.1",
                 "MAIL_PORT": smtp_port,
                 "MAIL_SUPPRESS_SEND": False,
+                "NOTIFICATIONS_DISPATCH_THREADS": threads,
             }
         )
         with app.app_context():
@@ -119,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=1000, help="SMS, and as many emails")
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--threads", type=int, help="senders per dispatcher (default: the app's)")
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("CASEWORK_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"),
@@ -129,11 +132,11 @@ def main(argv: list[str] | None = None) -> int:
         if name == "sqlite":
             with tempfile.TemporaryDirectory() as tmp:
                 url = f"sqlite:///{Path(tmp) / 'dispatch.db'}"
-                results.append(run(url, "sqlite", args.messages))
+                results.append(run(url, "sqlite", args.messages, args.threads))
         else:
             name = f"casework_bench_dispatch_{os.getpid()}"
             with fresh_postgres_database(args.postgres_url, name) as url:
-                results.append(run(url, "postgresql", args.messages))
+                results.append(run(url, "postgresql", args.messages, args.threads))
     n = args.messages
     print(f"\nDispatch: one dispatcher, {n} SMS + {n} emails to local fakes")
     print(f"{'database':<12}{'messages':>10}{'seconds':>10}{'msg/s':>10}{'x target':>10}  failed")

@@ -42,14 +42,10 @@ _open = threading.local()  # the SMTP connection this thread's dispatch batch is
 
 
 def _connection() -> TimeoutConnection:
-    """The batch's open connection, or a new one (reconnecting after the server hung up)."""
+    """The batch's open connection, or a new one."""
     connection = getattr(_open, "connection", None)
     if connection is not None and connection.host is not None:
-        try:
-            connection.host.noop()
-            return connection
-        except (smtplib.SMTPException, OSError):
-            close_connection()
+        return connection
     timeout = float(current_app.config.get("MAIL_TIMEOUT") or DEFAULT_TIMEOUT)
     connection = TimeoutConnection(current_app.extensions["mail"], timeout)
     connection.__enter__()
@@ -78,7 +74,13 @@ def send_email(outgoing: Outgoing) -> SendResult:
         html=outgoing.html,
     )
     try:
-        _connection().send(message)
+        try:
+            _connection().send(message)
+        except smtplib.SMTPServerDisconnected:
+            # The server hung up on the batch's connection between two messages (an idle
+            # timeout): nothing of this message was accepted; send it on a new connection.
+            close_connection()
+            _connection().send(message)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         if codes and all(500 <= code < 600 for code in codes):

@@ -7,9 +7,12 @@ it again. Everything short of that sends each row once, however many dispatchers
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import threading
 import uuid
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +33,9 @@ BACKOFF_SECONDS: tuple[int, ...] = (60, 5 * 60, 30 * 60, 2 * 3600, 12 * 3600)
 # A claim older than this is presumed abandoned (its dispatcher died) and may be taken
 # over. Far longer than one send may take (the SMTP and HTTP timeouts are seconds).
 LEASE = timedelta(minutes=10)
+RENEW_AFTER = LEASE / 2  # a claim this old is renewed before its message is sent
 MAX_SMS_LENGTH = 1600  # Twilio's limit for one (concatenated) message
+DISPATCH_THREADS = 4  # senders per dispatcher; NOTIFICATIONS_DISPATCH_THREADS overrides
 
 _REFERENCE = re.compile(r"^[a-z][a-z0-9_-]*:\S+$")
 
@@ -171,8 +176,9 @@ def _due(now: datetime):
     )
 
 
-def _claim(batch: int, now: datetime, token: str) -> list[int]:
-    """Mark up to ``batch`` due rows as ours and commit: one short transaction.
+def _claim(batch: int, now: datetime, token: str) -> list[tuple[int, str]]:
+    """Mark up to ``batch`` due rows as ours and commit: one short transaction. Returns
+    their ids and recipients, in sending order.
 
     PostgreSQL: the rows are picked ``FOR UPDATE SKIP LOCKED`` first (a separate statement:
     inside ``UPDATE ... WHERE id IN (...)`` the planner may re-run a LIMITed subquery and
@@ -204,15 +210,16 @@ def _claim(batch: int, now: datetime, token: str) -> list[int]:
         )
         .execution_options(synchronize_session=False)
     )
-    ids = list(
-        db.session.scalars(
-            select(OutboxMessage.id)
+    claimed = [
+        (row_id, recipient)
+        for row_id, recipient in db.session.execute(
+            select(OutboxMessage.id, OutboxMessage.recipient)
             .where(OutboxMessage.claim_token == token, OutboxMessage.status == "sending")
             .order_by(OutboxMessage.next_attempt_dt, OutboxMessage.id)
         )
-    )
+    ]
     db.session.commit()
-    return ids
+    return claimed
 
 
 def dispatch(batch: int = 50) -> DispatchReport:
@@ -220,29 +227,79 @@ def dispatch(batch: int = 50) -> DispatchReport:
 
     Runs its own transactions (one to claim, then a few per message) and commits them: call
     it from a job, a CLI command or a test, with no uncommitted work in the session. Each
-    message is sent with no transaction open, so a slow provider holds no locks. The
-    batch's emails share one SMTP connection, closed when the batch ends.
+    message is sent with no transaction open, so a slow provider holds no locks.
+
+    The claimed messages are sent by NOTIFICATIONS_DISPATCH_THREADS senders at once (each
+    in its own app context, session, SMTP connection and Twilio client), so one slow
+    provider round trip does not hold up the others; 1 sends them one by one, here. All
+    the messages to one recipient go through one sender, so they arrive in order.
     """
-    from notifications.email import close_connection
+    from flask import current_app
 
     state = get_state()
     token = uuid.uuid4().hex
     report = DispatchReport()
-    ids = _claim(batch, state.now(), token)
-    report.claimed = len(ids)
-    try:
-        for row_id in ids:
+    claimed = _claim(batch, state.now(), token)
+    report.claimed = len(claimed)
+    configured = current_app.config.get("NOTIFICATIONS_DISPATCH_THREADS") or DISPATCH_THREADS
+    threads = min(int(configured), len(claimed))
+    if threads <= 1:
+        _send_all(deque(row_id for row_id, _ in claimed), token, state, report)
+        return report
+    lanes: list[deque[int]] = [deque() for _ in range(threads)]
+    lane_of: dict[str, int] = {}
+    for row_id, recipient in claimed:  # recipients dealt round-robin, each to one lane
+        lanes[lane_of.setdefault(recipient, len(lane_of) % threads)].append(row_id)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    lock = threading.Lock()
+
+    def sender(lane: deque[int]) -> None:
+        with app.app_context():
             try:
-                report.add(_process(row_id, token, state))
+                _send_all(lane, token, state, report, lock)
+            finally:
+                db.session.remove()
+
+    workers = [
+        threading.Thread(target=sender, args=(lane,), name=f"dispatch-{n}")
+        for n, lane in enumerate(lanes)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    db.session.expire_all()  # the senders changed rows this session may hold
+    return report
+
+
+def _send_all(
+    queue: deque[int],
+    token: str,
+    state: NotificationsState,
+    report: DispatchReport,
+    lock: threading.Lock | None = None,
+) -> None:
+    """Send the messages in ``queue``, in order."""
+    from notifications.email import close_connection
+
+    try:
+        while True:
+            try:
+                row_id = queue.popleft()
+            except IndexError:
+                return
+            try:
+                outcome = _process(row_id, token, state)
             except Exception:
                 # Recorded nowhere but the log: the row stays claimed until its lease runs
                 # out, then is tried again. Never let one row stop the batch.
                 db.session.rollback()
                 log.exception("outbox row %s: dispatch failed unexpectedly", row_id)
-                report.add("skipped")
+                outcome = "skipped"
+            with lock or contextlib.nullcontext():
+                report.add(outcome)
     finally:
-        close_connection()
-    return report
+        close_connection()  # this sender's SMTP session
 
 
 def drain(batch: int = 50, max_batches: int = 100) -> DispatchReport:
@@ -265,19 +322,26 @@ def _still_ours(row_id: int, token: str):
 
 
 def _process(row_id: int, token: str, state: NotificationsState) -> str:
-    # Renew the lease just before sending: a row that waited behind slow sends in this
-    # batch must not look abandoned, and a row another dispatcher took over is not ours.
-    renewed = db.session.execute(
-        update(OutboxMessage)
-        .where(_still_ours(row_id, token))
-        .values(claimed_dt=state.now())
-        .execution_options(synchronize_session=False)
-    )
-    if renewed.rowcount != 1:  # type: ignore[attr-defined]
+    # A row another dispatcher took over is not ours. Nobody can take a row over while our
+    # claim is younger than LEASE; past half of it (slow sends earlier in this batch) the
+    # lease is renewed before sending, so the row never looks abandoned mid-send. A fresh
+    # claim needs no write here: one commit per message fewer.
+    row = db.session.get(OutboxMessage, row_id, populate_existing=True)
+    if row is None or row.claim_token != token or row.status != "sending":
         db.session.rollback()
         return "skipped"
-    row = db.session.get(OutboxMessage, row_id, populate_existing=True)
-    assert row is not None
+    if row.claimed_dt is None or state.now() - row.claimed_dt > RENEW_AFTER:
+        renewed = db.session.execute(
+            update(OutboxMessage)
+            .where(_still_ours(row_id, token))
+            .values(claimed_dt=state.now())
+            .execution_options(synchronize_session=False)
+        )
+        if renewed.rowcount != 1:  # type: ignore[attr-defined]
+            db.session.rollback()
+            return "skipped"
+        row = db.session.get(OutboxMessage, row_id, populate_existing=True)
+        assert row is not None
     try:
         to = _resolve(row, state)
     except DeliveryError as exc:

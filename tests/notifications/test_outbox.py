@@ -6,6 +6,7 @@ import socket
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 import notifications
 from casework import clock
@@ -268,3 +269,29 @@ def test_drain_sends_everything_due_in_batches(app, db, phonebook, twilio_fake):
     report = drain(batch=3)
     assert (report.claimed, report.sent) == (7, 7)
     assert [m["body"] for m in twilio_fake.sent] == [f"Message {n}" for n in range(7)]
+
+
+def test_parallel_senders_send_each_message_once_and_each_recipients_in_order(
+    app, db, twilio_fake, smtp_server
+):
+    book = {f"r{n}": f"+2438100000{n:02d}" for n in range(10)}
+    notifications.register_resolver(
+        "many", lambda name, channel: book[name] if channel == "sms" else f"{name}@example.org"
+    )
+    app.config["NOTIFICATIONS_DISPATCH_THREADS"] = 4
+    for n in range(40):
+        enqueue("sms", f"many:r{n % 10}", f"SMS {n}")
+        enqueue("email", f"many:r{n % 10}", f"Mail {n}", subject=f"Mail {n}")
+    db.session.commit()
+    report = drain(batch=50)
+    assert (report.claimed, report.sent) == (80, 80)
+    bodies = [m["body"] for m in twilio_fake.sent]
+    assert sorted(bodies) == sorted(f"SMS {n}" for n in range(40))
+    for r in range(10):  # one recipient's messages go through one sender, in order
+        to = book[f"r{r}"]
+        mine = [m["body"] for m in twilio_fake.sent if m["to"] == to]
+        assert mine == [f"SMS {n}" for n in range(r, 40, 10)]
+    subjects = [m.message["Subject"] for m in smtp_server.messages]
+    assert sorted(subjects) == sorted(f"Mail {n}" for n in range(40))
+    rows = db.session.scalars(select(OutboxMessage)).all()
+    assert {r.status for r in rows} == {"sent"} and all(r.claim_token is None for r in rows)

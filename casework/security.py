@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
@@ -18,6 +19,24 @@ from casework import clock
 from casework.extensions import db, login_manager
 
 F = TypeVar("F", bound=Callable)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` if it is a path on this site, else ``default``: never an open redirect.
+
+    Refuses ``//host``, backslashes (browsers read ``/\\host`` as ``//host``), control
+    characters and whitespace (``/\t/host`` becomes ``//host``), and anything with a host.
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and all(ch.isprintable() and not ch.isspace() for ch in target)
+        and not urlsplit(target).netloc
+    ):
+        return target
+    return default
 
 
 def public(view: F) -> F:

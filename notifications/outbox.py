@@ -249,7 +249,8 @@ def dispatch(batch: int = 50) -> DispatchReport:
     lanes: list[deque[int]] = [deque() for _ in range(threads)]
     lane_of: dict[str, int] = {}
     for row_id, recipient in claimed:  # recipients dealt round-robin, each to one lane
-        lanes[lane_of.setdefault(recipient, len(lane_of) % threads)].append(row_id)
+        who = ":".join(recipient.split(":")[:2])  # "reporter:42:case:7" is reporter:42 too
+        lanes[lane_of.setdefault(who, len(lane_of) % threads)].append(row_id)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     lock = threading.Lock()
 
@@ -466,6 +467,15 @@ def _run_hook(row: OutboxMessage, outcome: str, state: NotificationsState) -> No
 
 class NotRetryable(Exception):
     """Only a message that was given up (``dead``) can be retried."""
+
+
+def recipient_refusal(row: OutboxMessage) -> DeliveryError | None:
+    """Why the row's recipient cannot be reached now (the resolver's refusal), or None."""
+    try:
+        _resolve(row, get_state())
+    except DeliveryError as exc:
+        return exc
+    return None
 
 
 def retry(row_id: int) -> OutboxMessage:

@@ -3,14 +3,14 @@
 Recipients are references resolved at send time (``user:7``, ``contact:3``,
 ``reporter:42``). Users and contacts are shown by name with their email or their masked
 number; a reporter only as "reporter of <case reference>", never by number. A message to
-a reporter on a case the viewer may not open (restricted categories, for admins) is shown
-without its text.
+a reporter, or a notice, about a case the viewer may not open (restricted categories, for
+admins) is shown without its text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from casework.cases.permissions import can_view
 from casework.contacts.models import Contact
 from casework.extensions import db
 from casework.messages.models import Message
+from casework.notices.models import Notice
 from casework.reporters.models import mask_phone
 from notifications.models import OutboxMessage
 
@@ -64,8 +65,16 @@ def describe(rows: list[OutboxMessage], viewer) -> dict[int, Shown]:
             select(Message).where(Message.id.in_(_ids(rows, "ref", "message:")))
         )
     }
+    notices = {
+        n.id: n
+        for n in db.session.scalars(
+            select(Notice).where(Notice.id.in_(_ids(rows, "ref", "notice:")))
+        )
+    }
     case_ids = {m.case_id for m in messages.values() if m.case_id}
     case_ids |= {cid for row in rows if (cid := _recipient_case_id(row)) is not None}
+    case_ids |= {n.case_id for n in notices.values() if n.case_id}
+    case_ids |= _ids(rows, "ref", "case:")
     cases = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(case_ids)))}
     shown: dict[int, Shown] = {}
     for row in rows:
@@ -87,7 +96,30 @@ def describe(rows: list[OutboxMessage], viewer) -> dict[int, Shown]:
             shown[row.id] = Shown(str(_l("a deleted recipient")))
         else:
             shown[row.id] = Shown(row.recipient)
+        if not _may_read(row, notices, cases, viewer):
+            shown[row.id] = replace(shown[row.id], body_visible=False)
     return shown
+
+
+def _may_read(row: OutboxMessage, notices, cases, viewer) -> bool:
+    """A notice (or a contact's message) about a case the viewer may not open stays
+    closed; so does a notice about no one case (a digest) for anyone but supervisors."""
+    ref = row.ref or ""
+    prefix, _, ident = ref.partition(":")
+    if not ident.isdigit():
+        return True
+    if prefix == "notice":
+        notice = notices.get(int(ident))
+        if notice is None:
+            return True
+        if notice.case_id is None:
+            return viewer.role == "supervisor"
+        case = cases.get(notice.case_id)
+    elif prefix == "case":
+        case = cases.get(int(ident))
+    else:
+        return True
+    return case is None or can_view(viewer, case)
 
 
 def _masked(phone: str | None) -> str | None:

@@ -14,6 +14,7 @@ from casework.admin.recipients import describe
 from casework.errors import CaseworkError, PermissionDenied
 from casework.extensions import db
 from casework.messages.delivery import retry_delivery, row_state
+from casework.security import safe_next
 from notifications import channels
 from notifications.models import OutboxMessage
 
@@ -128,10 +129,7 @@ def _captured_services() -> list[str]:
 
 
 def _safe_next(default: str) -> str:
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    return safe_next(request.form.get("next"), default)
 
 
 @bp.post("/outbox/<int:row_id>/retry")

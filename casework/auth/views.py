@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict, deque
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -27,7 +26,7 @@ from casework import clock
 from casework.auth.forms import ROLE_LABELS, LanguageForm, LoginForm, ui_languages
 from casework.auth.models import User
 from casework.extensions import db
-from casework.security import public
+from casework.security import public, safe_next
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -52,14 +51,7 @@ def _throttled(key: tuple[str, str]) -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and not urlsplit(target).netloc
-    ):
-        return target
-    return url_for("cases.queue")
+    return safe_next(target, url_for("cases.queue"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from casework import clock
 from casework.cases.operations import record_event
+from casework.cases.permissions import can_view
 from casework.errors import CaseworkError, PermissionDenied
 from casework.extensions import db
 from casework.messages.models import Message
@@ -203,6 +204,13 @@ def may_retry(user) -> bool:
     return user is not None and getattr(user, "role", None) in RETRY_ROLES
 
 
+def _message_of(row: OutboxMessage | None) -> Message | None:
+    """The reporter message an outbox row sends (``ref`` ``message:<id>``), if any."""
+    if row is None or not (row.ref or "").startswith(MESSAGE_REF):
+        return None
+    return db.session.get(Message, int((row.ref or "")[len(MESSAGE_REF) :]))
+
+
 def retry_delivery(row_id: int, *, actor) -> OutboxMessage:
     """Send a message that was given up again, now. Supervisors and admins only.
 
@@ -211,6 +219,18 @@ def retry_delivery(row_id: int, *, actor) -> OutboxMessage:
     """
     if not may_retry(actor):
         raise PermissionDenied(_l("Only supervisors and administrators may retry a message."))
+    given_up = db.session.get(OutboxMessage, row_id)
+    message = _message_of(given_up)
+    if message is not None and message.case is not None and not can_view(actor, message.case):
+        raise PermissionDenied(_l("You may not see the case this message belongs to."))
+    refusal = outbox.recipient_refusal(given_up) if given_up is not None else None
+    if given_up is not None and refusal is not None:  # it would only be given up again
+        raise NotRetryable(
+            _l(
+                "This message cannot be sent again yet: %(reason)s",
+                reason=reason(refusal.code, given_up.channel, refusal.detail),
+            )
+        )
     try:
         row = outbox.retry(row_id)
     except outbox.NotRetryable:
@@ -220,17 +240,15 @@ def retry_delivery(row_id: int, *, actor) -> OutboxMessage:
                 "sent), so there is nothing to retry. Reload the page to see its state."
             )
         ) from None
-    if row.ref and row.ref.startswith(MESSAGE_REF):
-        message = db.session.get(Message, int(row.ref[len(MESSAGE_REF) :]))
-        if message is not None:
-            message.status = "queued"
-            message.error_code = None
-            message.updated_dt = clock.now()
-            if message.case is not None:
-                record_event(
-                    message.case,
-                    "message_retried",
-                    actor=actor,
-                    data={"message_id": message.id, "outbox_id": row.id},
-                )
+    if message is not None:
+        message.status = "queued"
+        message.error_code = None
+        message.updated_dt = clock.now()
+        if message.case is not None:
+            record_event(
+                message.case,
+                "message_retried",
+                actor=actor,
+                data={"message_id": message.id, "outbox_id": row.id},
+            )
     return row

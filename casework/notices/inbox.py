@@ -6,13 +6,14 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.orm import selectinload
 
 from casework import clock
 from casework.auth.models import User
 from casework.extensions import db
 from casework.notices.models import Notice
+from casework.notices.operations import visible_notices
 
 
 def encode_cursor(notice: Notice) -> str:
@@ -41,8 +42,7 @@ def page_of_notices(
     """``user``'s notices newest first, keyset on (created, id) along the
     ``ix_notices_user_created`` index: a page never shifts when new notices arrive."""
     query = (
-        select(Notice)
-        .where(Notice.user_id == user.id)
+        visible_notices(user)
         .options(selectinload(Notice.case))
         .order_by(Notice.created_dt.desc(), Notice.id.desc())
         .limit(limit + 1)

@@ -21,14 +21,14 @@ from typing import Any
 
 from flask import Flask, current_app, url_for
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 import notifications
 from casework import clock, timezones
 from casework.auth.models import User
 from casework.cases.models import Case
-from casework.cases.permissions import can_view, is_restricted
+from casework.cases.permissions import can_view, is_restricted, visible_filter
 from casework.contacts.models import Contact
 from casework.extensions import db
 from casework.notices.models import Notice
@@ -175,10 +175,11 @@ def notify_contact(contact: Contact, kind: str, *, key: str, case: Case | None =
     if not contact.is_active or not (contact.email or contact.phone_encrypted):
         return False
     rendered = render(kind, contact.language, case=case, url=None, recipient=contact,
-                      restricted=True, **context)  # fmt: skip
+                      restricted=case is not None and is_restricted(case), **context)  # fmt: skip
     recipient = f"contact:{contact.id}"
     channel = "email" if contact.email else "sms"
-    return _queue(rendered, recipient, {channel}, key=f"{key}:{recipient}", ref=recipient)
+    ref = f"case:{case.id}" if case is not None else recipient  # whose eyes its text is for
+    return _queue(rendered, recipient, {channel}, key=f"{key}:{recipient}", ref=ref)
 
 
 def supervisors() -> list[User]:
@@ -187,13 +188,19 @@ def supervisors() -> list[User]:
     )
 
 
-def unread_count(user: User) -> int:
+def visible_notices(user: User) -> Select:
+    """``user``'s notices about no case or about a case they may still open: a notice
+    about a case taken away from them (reassigned, restricted) is no longer shown."""
     return (
-        db.session.scalar(
-            select(func.count()).where(Notice.user_id == user.id, Notice.read_dt.is_(None))
-        )
-        or 0
+        select(Notice)
+        .outerjoin(Case, Case.id == Notice.case_id)
+        .where(Notice.user_id == user.id, or_(Notice.case_id.is_(None), visible_filter(user)))
     )
+
+
+def unread_count(user: User) -> int:
+    unread = visible_notices(user).where(Notice.read_dt.is_(None))
+    return db.session.scalar(select(func.count()).select_from(unread.subquery())) or 0
 
 
 # ------------------------------------------------------------ plugged into notifications

@@ -62,8 +62,11 @@ def _level_1(case: Case, event: CaseEvent) -> None:
             return
         raised = False
     else:
-        if data.get("to") != 1 or data.get("from") == 1:
+        previous = data.get("from")
+        if data.get("to") != 1 or previous == 1:
             return
+        if previous is None and case.suggested_level == 1:
+            return  # triage confirms what intake suggested: the alert went out on arrival
         raised = True
     _tell(supervisors(), "level1_alert", case, event, raised=raised)
 

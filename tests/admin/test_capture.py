@@ -133,3 +133,19 @@ def test_the_simulator_thread_shows_what_casework_sent_about_its_cases(app, db, 
     html = client.get(f"/simulator?number={number}").get_data(as_text=True)
     assert "Afisa atakutembelea." in html
     assert "captured (development: not sent)" in html
+
+
+def test_an_admin_does_not_read_notices_about_a_restricted_case(
+    app, db, login_as, make_user, reported_case
+):
+    officer = make_user("officer", name="Amani Officer")
+    reported_case.category = "SA-SGBV"
+    reported_case.assignee = officer
+    db.session.commit()
+    notify_users([officer], "assigned", key="test:restricted", case=reported_case)
+    db.session.commit()
+    dispatch()
+    client, _ = login_as("admin")
+    html = client.get("/admin/captured").get_data(as_text=True)
+    assert "Amani Officer" in html  # the row is listed...
+    assert f"/cases/{reported_case.reference}" not in html  # ...its text is not

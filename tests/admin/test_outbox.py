@@ -259,3 +259,54 @@ def test_the_outbox_page_counts_by_state(app, db, login_as, reported_case, twili
     assert counts == {"waiting": "1", "failed": "1", "given_up": "0", "sent": "2", "captured": "0"}
     assert "Twilio had a problem on its side" in html
     assert "reporter of " + reported_case.reference in html
+
+
+def test_a_message_to_a_reporter_who_opted_out_is_not_retried_and_says_why(
+    app, db, login_as, reported_case, twilio_fake
+):
+    client, supervisor = login_as("supervisor")
+    _, row = _message(db, reported_case, supervisor, "Before STOP")
+    reported_case.reporter.opted_out_dt = clock.now()  # STOP arrived after it was queued
+    db.session.commit()
+    assert dispatch().dead == 1
+    page = f"/cases/{reported_case.reference}"
+    response = client.post(
+        f"/admin/outbox/{row.id}/retry",
+        data={"csrf_token": csrf_token(client, page), "next": page},
+        follow_redirects=True,
+    )
+    assert "cannot be sent again yet" in response.get_data(as_text=True)
+    assert outbox_rows(db)[0].status == "dead" and twilio_fake.creates() == []
+
+
+def test_an_admin_may_not_retry_a_message_on_a_restricted_case(
+    app, db, login_as, reported_case, twilio_fake
+):
+    _, supervisor = login_as("supervisor")
+    twilio_fake.fail_next(1, status=400, code=21211)
+    _, row = _message(db, reported_case, supervisor, "Tutakupigia simu")
+    assert dispatch().dead == 1
+    reported_case.category = "SA-SGBV"
+    db.session.commit()
+    client, _ = login_as("admin")
+    response = client.post(
+        f"/admin/outbox/{row.id}/retry",
+        data={"csrf_token": csrf_token(client, "/admin/outbox")},
+    )
+    assert response.status_code == 403
+    assert outbox_rows(db)[0].status == "dead"
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example", "/\t/evil.example", "/\\evil.example", "https://evil.example/x"],
+)
+def test_retry_never_redirects_off_the_site(app, db, login_as, reported_case, target):
+    client, supervisor = login_as("supervisor")
+    _, row = _message(db, reported_case, supervisor, "Hello")
+    response = client.post(
+        f"/admin/outbox/{row.id}/retry",
+        data={"csrf_token": csrf_token(client, "/admin/outbox"), "next": target},
+    )
+    assert response.status_code == 303
+    assert "evil.example" not in response.headers["Location"]

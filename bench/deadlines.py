@@ -52,11 +52,10 @@ def _fill(stored: int, due: int) -> None:
                 due_dt, deadline_stage, level, title, description, channel, location_text,
                 reported_dt, assignee_id, is_published, public_summary, created_dt,
                 updated_dt, version, event_count, last_event_hash, do_not_contact,
-                state_entered_dt, age_stage)
+                age_stage)
             SELECT 'CW-' || lpad(to_hex(n), 9, '0'), {state}, {due_dt}, {stage}, 2,
                 'Bench case', 'Report text', 'sms', '', now_ - interval '20 days', 1, false,
-                '', now_ - interval '20 days', now_, 1, 0, repeat('0', 64), false,
-                now_ - interval '20 days', 0
+                '', now_ - interval '20 days', now_, 1, 0, repeat('0', 64), false, 0
             FROM generate_series(CAST(:first AS integer), CAST(:last AS integer)) AS n,
                 (SELECT CAST(:now AS timestamptz) AS now_) AS t
         """  # noqa: S608

@@ -40,3 +40,34 @@ def test_migrations_apply_from_empty_and_match_the_models(empty_database_url):
         downgrade(revision="base")
         upgrade()
         db.engine.dispose()
+
+
+def test_the_notices_migration_backfills_existing_cases_without_a_flood(empty_database_url):
+    """Upgrading a database with cases already overdue marks their reminders as told (the
+    digest lists them) instead of mailing every supervisor once per old case."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from casework.cases.models import Case
+    from casework.demo.seed import seed
+
+    app = create_app(test_config(empty_database_url))
+    with app.app_context():
+        upgrade()
+        seed(2026)
+        db.session.commit()
+        downgrade(revision="afe5724905c3")  # as the database was before this migration
+        upgrade()
+        db.session.expire_all()
+        now = datetime.now(UTC)
+        cases = db.session.scalars(select(Case)).all()
+        overdue = [c for c in cases if c.due_dt and c.due_dt <= now]
+        assert overdue and all(c.deadline_stage == 3 for c in overdue)
+        assert all(c.deadline_stage == 0 for c in cases if c.due_dt and c.due_dt > now)
+        open_cases = [c for c in cases if not c.is_closed]
+        assert all(c.age_limit_dt is not None for c in open_cases)
+        assert all(c.age_limit_dt is None for c in cases if c.is_closed)
+        assert any(c.age_stage == 2 for c in open_cases)  # the demo's case over six months
+        db.session.remove()
+        db.engine.dispose()

@@ -100,9 +100,8 @@ class Case(Model):
     is_published: Mapped[bool] = mapped_column(default=False)
     # Safety: nothing is sent to the reporter while set (an officer's audited switch).
     do_not_contact: Mapped[bool] = mapped_column(default=False)
-    # When the current state began (its deadline's clock), and how far the deadline
-    # reminders for this state have gone: 0 none, 1 warned, 2 breach told, 3 supervisors told.
-    state_entered_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How far the reminders of the running deadline have gone: 0 none, 1 warned, 2 breach
+    # told, 3 supervisors told (the operations reset it whenever a new deadline starts).
     deadline_stage: Mapped[int] = mapped_column(default=0)
     # When an open case passes the maximum time open (6 months, or a justified extension);
     # None once closed. age_stage: 0 nothing sent, 1 warned, 2 over the limit.

@@ -150,7 +150,6 @@ def _set_deadline(case: Case) -> None:
     now = clock.now()
     delta = deadline_for(case.status, case.level)
     case.due_dt = now + delta if delta else None
-    case.state_entered_dt = now
     case.deadline_stage = 0
 
 
@@ -517,6 +516,10 @@ def add_action(
         raise InvalidInput(_l("Describe the mitigation action."))
     if owner_user is not None and owner_contact is not None:
         raise InvalidInput(_l("An action has one owner: a user or a contact, not both."))
+    if owner_user is not None and not (owner_user.is_enabled and can_view(owner_user, case)):
+        raise InvalidInput(_l("That person may not see this case; choose another owner."))
+    if owner_contact is not None and not owner_contact.is_active:
+        raise InvalidInput(_l("That contact is no longer active; choose another owner."))
     if owner_user is not None or owner_contact is not None:
         owner = (owner_user or owner_contact).display_name  # type: ignore[union-attr]
     action = MitigationAction(

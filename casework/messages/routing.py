@@ -14,7 +14,7 @@ message to it; outside that window only a template Meta approved may go. So:
 A template carries only variables (the reference and the status in plain words), so an
 officer's own words outside the window go by SMS rather than be lost in a template. The
 route is chosen when the message is queued and kept on its ``message_out`` event (``via``),
-which is how the case page says "sent by WhatsApp template" or "sent by SMS (outside
+which is how the case page says "by WhatsApp template" or "by SMS (outside
 WhatsApp's 24-hour window)".
 """
 

@@ -74,8 +74,8 @@ bp.add_app_template_global(delivery_reason, "delivery_reason")
 # How a message went when it did not simply go the way the reporter wrote (see
 # casework/messages/routing.py), by the ``via`` its message_out event keeps.
 VIA_LABELS = {
-    "whatsapp_template": _l("sent by WhatsApp template"),
-    "sms_fallback": _l("sent by SMS (outside WhatsApp's 24-hour window)"),
+    "whatsapp_template": _l("by WhatsApp template"),
+    "sms_fallback": _l("by SMS (outside WhatsApp's 24-hour window)"),
 }
 
 

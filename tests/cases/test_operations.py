@@ -376,3 +376,21 @@ def test_concurrent_writers_append_one_after_the_other(app, db, make_user, make_
     db.session.expire_all()
     assert [e.seq for e in ops.events_of(db.session.get(Case, case_id))] == [1, 2, 3, 4, 5]
     assert verify_chains()[1] is None
+
+
+def test_an_action_is_given_only_to_an_owner_who_may_see_the_case(db, make_user, make_case):
+    from datetime import date
+
+    from casework.contacts.models import Contact
+
+    supervisor, officer = make_user("supervisor"), make_user("officer")
+    restricted = make_case(level=1, category="SA-SGBV", status="verified")
+    with pytest.raises(InvalidInput):  # the officer is not assigned to a restricted case
+        ops.add_action(restricted, description="Referral", due_date=date(2026, 12, 1),
+                       actor=supervisor, owner_user=officer)  # fmt: skip
+    gone = Contact(name="Old contact", sector="government", email="o@example.org",
+                   is_active=False)  # fmt: skip
+    db.session.add(gone)
+    with pytest.raises(InvalidInput):
+        ops.add_action(restricted, description="Referral", due_date=date(2026, 12, 1),
+                       actor=supervisor, owner_contact=gone)  # fmt: skip

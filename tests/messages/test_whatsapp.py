@@ -98,7 +98,7 @@ def test_after_24_hours_the_update_goes_through_the_approved_template(
     assert "Body" not in request.form
 
     html = client.get(f"/cases/{case.reference}").get_data(as_text=True)
-    assert "sent by WhatsApp template" in html
+    assert "by WhatsApp template" in html
 
 
 def test_after_24_hours_without_a_template_the_update_goes_by_sms(
@@ -116,7 +116,7 @@ def test_after_24_hours_without_a_template_the_update_goes_by_sms(
     assert request.form["Body"] == milestone_text("verifying", case.reference, "fr")
 
     html = client.get(f"/cases/{case.reference}").get_data(as_text=True)
-    assert "sent by SMS (outside WhatsApp&#39;s 24-hour window)" in html
+    assert "by SMS (outside WhatsApp&#39;s 24-hour window)" in html
 
 
 @pytest.mark.parametrize(("hours", "channel", "to"), [

@@ -1,11 +1,14 @@
 """notices, contacts, reminders, job runs
 
 Users gain notification settings; stakeholder contacts; the in-app notices list; case
-columns for the reminder sweeps (state entry, deadline and age stages, the do-not-contact
-switch); action owners as users or contacts and their next reminder; job runs; WhatsApp
-in the outbox. Existing rows are backfilled: a case's state began at its latest
-transition, an open case's age limit is six months after its report, an open action's
-next reminder is the next one due from today.
+columns for the reminder sweeps (deadline and age stages, the do-not-contact switch);
+action owners as users or contacts and their next reminder; job runs; WhatsApp in the
+outbox. Existing rows are backfilled: an open case's age limit is six months after its
+report, an open action's next reminder is the next one due from today.
+
+Deadlines and age limits already passed when this runs are marked as told without
+telling: an upgrade must not send every supervisor one email per old overdue case. Each
+user's daily digest lists their overdue cases; reminders from here on go out as due.
 
 Revision ID: 615fb3900e3f
 Revises: afe5724905c3
@@ -79,7 +82,6 @@ def upgrade():
 
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('do_not_contact', sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column('state_entered_dt', casework.extensions.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('deadline_stage', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('age_limit_dt', casework.extensions.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('age_stage', sa.Integer(), nullable=False, server_default='0'))
@@ -123,15 +125,23 @@ def upgrade():
 
 def _backfill():
     bind = op.get_bind()
-    bind.execute(sa.text(
-        "UPDATE cases SET state_entered_dt = (SELECT max(e.created_dt) FROM case_events e "
-        "WHERE e.case_id = cases.id AND e.kind IN ('created', 'transition'))"
-    ))
     if bind.dialect.name == 'postgresql':
         limit = "reported_dt + interval '6 months'"
     else:
         limit = "datetime(reported_dt, '+6 months')"
     bind.execute(sa.text(f"UPDATE cases SET age_limit_dt = {limit} WHERE status <> 'closed'"))
+    # What has already passed counts as told (see the docstring); what is to come is not.
+    now = datetime.now(UTC)
+    when = casework.extensions.UTCDateTime()
+    cases = sa.table('cases', sa.column('due_dt', when), sa.column('deadline_stage', sa.Integer),
+                     sa.column('age_limit_dt', when), sa.column('age_stage', sa.Integer))
+    bind.execute(cases.update().where(cases.c.due_dt <= now).values(deadline_stage=3))
+    bind.execute(cases.update().where(cases.c.age_limit_dt <= now).values(age_stage=2))
+    bind.execute(
+        cases.update()
+        .where(cases.c.age_limit_dt > now, cases.c.age_limit_dt <= now + timedelta(days=31))
+        .values(age_stage=1)
+    )
     # The next reminder of each open action, as workflows.notices.next_action_reminder
     # (copied: a migration must not change when the code does).
     today = datetime.now(UTC).date()
@@ -192,7 +202,6 @@ def downgrade():
         batch_op.drop_column('age_stage')
         batch_op.drop_column('age_limit_dt')
         batch_op.drop_column('deadline_stage')
-        batch_op.drop_column('state_entered_dt')
         batch_op.drop_column('do_not_contact')
 
     with op.batch_alter_table('notices', schema=None) as batch_op:

@@ -8,7 +8,7 @@ call it from a crontab (it exits non-zero when the job failed).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 from apscheduler.job import Job
@@ -56,6 +56,10 @@ def next_run(trigger: BaseTrigger, last: JobRun | None, now: datetime) -> dateti
     return trigger.get_next_fire_time(None, now)
 
 
+# A run still "running" after this long was killed (or hangs): say so, not "running".
+STALE_RUN = timedelta(hours=1)
+
+
 def _when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "-"
 
@@ -78,6 +82,8 @@ def list_jobs() -> None:
             click.echo("  last run: never")
         else:
             outcome = last.result + (f": {last.detail}" if last.detail else "")
+            if last.result == "running" and now - last.started_dt > STALE_RUN:
+                outcome = "did not finish (its process stopped, or it is still stuck)"
             click.echo(f"  last run: {_when(last.started_dt)}, {outcome}")
         click.echo(f"  next run: {_when(next_run(job.trigger, last, now))}")
 

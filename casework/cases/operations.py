@@ -287,7 +287,7 @@ def fire(
     elif source == "closed":
         case.resolution = None
         case.closed_dt = None
-        case.age_limit_dt = add_months(case.reported_dt, AGE_LIMIT_MONTHS)
+        case.age_limit_dt = _age_limit(case)
         case.age_stage = 0
     _set_deadline(case)
     _touch(case)
@@ -752,6 +752,21 @@ def set_do_not_contact(
     kind = "do_not_contact_set" if value else "do_not_contact_cleared"
     record_event(case, kind, actor=actor, data={"reason": reason.strip()})
     return case
+
+
+def _age_limit(case: Case) -> datetime:
+    """The maximum time open of a reopened case: six months after the report, or the
+    latest extension a supervisor recorded, whichever is later."""
+    limit = add_months(case.reported_dt, AGE_LIMIT_MONTHS)
+    extended = db.session.scalars(
+        select(CaseEvent.data)
+        .where(CaseEvent.case_id == case.id, CaseEvent.kind == "age_limit_extended")
+        .order_by(CaseEvent.seq.desc())
+        .limit(1)
+    ).first()
+    if extended and extended.get("to"):
+        limit = max(limit, datetime.fromisoformat(extended["to"]))
+    return limit
 
 
 def extend_age_limit(

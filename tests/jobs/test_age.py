@@ -136,3 +136,18 @@ def test_an_extension_to_a_past_date_is_refused_in_words(db, at, login_as, case,
     assert "must be a date in the future" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Case, case.id).age_limit_dt == SIX_MONTHS
+
+
+def test_a_reopened_case_keeps_its_justified_extension(db, make_user, make_case):
+    from casework import clock
+    from casework.cases import operations
+
+    supervisor = make_user("supervisor")
+    case = make_case(status="verified", level=2)
+    until = clock.now() + timedelta(days=400)
+    operations.extend_age_limit(case, until=until, reason="Court case pending", actor=supervisor)
+    operations.fire(case, "close", actor=supervisor, resolution="unsubstantiated")
+    assert case.age_limit_dt is None
+    operations.fire(case, "reopen", actor=supervisor, reason="New witness")
+    db.session.commit()
+    assert case.age_limit_dt == until

@@ -98,3 +98,12 @@ def test_old_runs_are_pruned(db, at, runner):
     db.session.commit()
     runner.invoke(args=["jobs", "run", "age-limit"])
     assert [r.started_dt for r in runs(db, "age-limit")] == [START]
+
+
+def test_a_run_killed_long_ago_is_not_shown_as_running(db, at, runner):
+    at(START)
+    db.session.add(JobRun(job="deadlines", started_dt=START - timedelta(hours=3)))
+    db.session.commit()
+    result = runner.invoke(args=["jobs", "list"])
+    assert result.exit_code == 0, result.output
+    assert "did not finish" in result.output

@@ -109,7 +109,7 @@ def test_the_breach_of_an_unassigned_case_goes_to_the_supervisors(db, at, make_c
     at(DUE + MINUTE)
     deadlines.sweep()
     [notice] = notices(db, "deadline")
-    assert notice.user_id == boss.id and "nobody is assigned" in notice.body
+    assert notice.user_id == boss.id and "no active officer is assigned" in notice.body
     assert events(db, case, "deadline_breached")[0].data["unassigned"] is True
 
 

@@ -17,10 +17,11 @@ from wtforms import DateField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from casework.cases import operations
+from casework.cases.case_views import render_case
 from casework.cases.forms import CaseForm
 from casework.cases.models import Case
 from casework.cases.permissions import can_work
-from casework.cases.views import _done, bp, get_case, render_case
+from casework.cases.views import bp, done, get_case
 from casework.errors import InvalidInput
 from casework.extensions import db
 from casework.jobs.age import warning_at
@@ -101,7 +102,7 @@ def extend_age_limit(reference: str):
     except InvalidInput as exc:
         db.session.rollback()
         return render_case(case, bound=("age_limit", form), status=422, problems=[str(exc)])
-    return _done(
+    return done(
         case,
         _("The case may stay open until %(date)s.", date=form.until.data.isoformat()),
     )

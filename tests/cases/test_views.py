@@ -876,9 +876,9 @@ def test_queue_filters(login_as, make_case, make_site, make_user):
 
 
 def test_older_cases_link_keeps_the_filters(login_as, make_case, monkeypatch):
-    from casework.cases import views
+    from casework.cases import queue_views
 
-    monkeypatch.setattr(views, "QUEUE_PAGE_SIZE", 2)
+    monkeypatch.setattr(queue_views, "QUEUE_PAGE_SIZE", 2)
     client, _ = login_as("officer")
     sec = [make_case(category="SEC", level=1, title=f"SEC {n}") for n in range(3)]
     make_case(category="TRC", level=3, title="TRC")

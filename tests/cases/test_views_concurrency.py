@@ -137,12 +137,12 @@ def test_a_note_is_appended_even_if_the_case_moved_on(login_as, make_case):
 def test_concurrent_commit_between_read_and_write_is_a_409(login_as, make_case, monkeypatch, db):
     """Another worker commits after this request loaded the case but before it flushed:
     the version check in the UPDATE finds no row and SQLAlchemy raises StaleDataError."""
-    from casework.cases import views
+    from casework.cases import action_views
 
     client, _ = login_as("officer")
     case = make_case()
     url = case_url(case)
-    real_get_case = views.get_case
+    real_get_case = action_views.get_case
     interfered = []
 
     def get_case_then_someone_else_commits(reference):
@@ -158,7 +158,7 @@ def test_concurrent_commit_between_read_and_write_is_a_409(login_as, make_case, 
         return loaded
 
     form = form_fields(text_of(client.get(url)), f"{url}/details")
-    monkeypatch.setattr(views, "get_case", get_case_then_someone_else_commits)
+    monkeypatch.setattr(action_views, "get_case", get_case_then_someone_else_commits)
     response = client.post(
         f"{url}/details", data={**form, "location_text": "Nyabibwe", "category": "CHL"}
     )

@@ -12,6 +12,10 @@ This package uses only the shared extension objects (``db``, ``mail``) from
 - ``register_hook("message", fn)``: called as ``fn(row, outcome)`` for rows whose ``ref``
   starts with ``message:`` when an attempt ends (outcome ``sent``, ``retry`` or ``dead``),
   in the dispatcher's transaction, so the app can update its own records;
+- ``register_preparer("message", fn)``: called as ``fn(row)`` for rows whose ``ref`` starts
+  with ``message:`` just before each attempt, in the dispatcher's transaction; it may
+  change the row's ``channel``, ``template`` and ``body`` (a route that expired while the
+  message waited), so what is sent is decided when it is sent;
 - ``register_job(...)``: more jobs for ``casework scheduler`` (reminder sweeps, ...).
 """
 
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
 
 Resolver = Callable[[str, str], str]  # (ident, channel) -> address
 Hook = Callable[["OutboxMessage", str], None]
+Preparer = Callable[["OutboxMessage"], None]
 
 
 def _utcnow() -> datetime:
@@ -50,6 +55,7 @@ class NotificationsState:
     clock: Callable[[], datetime] = _utcnow
     resolvers: dict[str, Resolver] = field(default_factory=dict)
     hooks: dict[str, Hook] = field(default_factory=dict)
+    preparers: dict[str, Preparer] = field(default_factory=dict)
     jobs: dict[str, JobSpec] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
 
@@ -79,6 +85,10 @@ def register_hook(prefix: str, hook: Hook, *, app: Flask | None = None) -> None:
     get_state(app).hooks[prefix] = hook
 
 
+def register_preparer(prefix: str, preparer: Preparer, *, app: Flask | None = None) -> None:
+    get_state(app).preparers[prefix] = preparer
+
+
 def register_job(
     job_id: str, func: str, trigger: str = "interval", *, app: Flask | None = None, **trigger_args
 ) -> None:
@@ -100,5 +110,6 @@ __all__ = [
     "init_app",
     "register_hook",
     "register_job",
+    "register_preparer",
     "register_resolver",
 ]

@@ -343,6 +343,16 @@ def _process(row_id: int, token: str, state: NotificationsState) -> str:
             return "skipped"
         row = db.session.get(OutboxMessage, row_id, populate_existing=True)
         assert row is not None
+    preparer = state.preparers.get((row.ref or "").split(":", 1)[0]) if row.ref else None
+    if preparer is not None:
+        try:
+            with db.session.begin_nested():  # may re-route the row; commits with it below
+                preparer(row)
+        except Exception:
+            log.exception("outbox row %s: the %r preparer failed; sending as queued", row_id,
+                          row.ref)  # fmt: skip
+            row = db.session.get(OutboxMessage, row_id, populate_existing=True)
+            assert row is not None
     try:
         to = _resolve(row, state)
     except DeliveryError as exc:

@@ -319,10 +319,26 @@ def _on_message_result(row, outcome: str) -> None:
             )
 
 
+def _reroute(row) -> None:
+    """A free-form WhatsApp message that waited past the reporter's 24-hour window (a
+    backoff, a stopped dispatcher, a retry days later) goes by SMS instead: WhatsApp would
+    refuse it, and its words must still reach the reporter. Templates may go any time."""
+    if row.channel != "whatsapp" or row.template:
+        return
+    message = db.session.get(Message, int(row.ref.split(":", 1)[1]))
+    if message is None or message.reporter is None:
+        return
+    if routing.whatsapp_window_open(message.reporter, clock.now()):
+        return
+    row.channel = message.channel = "sms"
+    log.info("outbox row %s: WhatsApp's window closed while it waited; sending by SMS", row.id)
+
+
 def init_app(app: Flask) -> None:
     notifications.init_app(app, clock=clock.now)
     notifications.register_resolver("reporter", _resolve_reporter, app=app)
     notifications.register_hook("message", _on_message_result, app=app)
+    notifications.register_preparer("message", _reroute, app=app)
     from casework.notices.operations import init_app as init_notices
 
     init_notices(app)

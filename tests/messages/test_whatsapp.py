@@ -169,3 +169,25 @@ def test_an_intake_reply_queued_outside_the_webhook_follows_the_same_window(
     [row] = db.session.scalars(db.select(OutboxMessage)).all()
     assert reply.channel == row.channel == channel
     assert row.template is None and row.body == reply.body
+
+
+def test_a_whatsapp_message_that_waited_past_the_window_goes_by_sms(
+    app, db, make_user, whatsapp_case, twilio_fake
+):
+    """Queued inside the 24 hours, sent after them (Twilio down meanwhile): by SMS, since
+    WhatsApp would refuse free-form text; the message says so."""
+    case = whatsapp_case(hours=23)
+    message = send_to_reporter(case, "Tutakupigia simu kesho.", actor=make_user("officer"))
+    db.session.commit()
+    assert message.channel == "whatsapp"
+    twilio_fake.fail_next(1, status=500, code=20500)
+    assert dispatch().retry == 1
+    clock.freeze(clock.now() + timedelta(hours=2))  # past the window, and past the backoff
+    assert dispatch().sent == 1
+    first, second = twilio_fake.creates()
+    assert first.form["To"] == f"whatsapp:{PHONE}" and second.form["To"] == PHONE
+    assert second.form["Body"] == "Tutakupigia simu kesho."
+    db.session.refresh(message)
+    assert message.channel == "sms"
+    row = db.session.scalars(db.select(OutboxMessage)).one()
+    assert row.channel == "sms" and row.status == "sent"

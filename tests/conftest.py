@@ -10,7 +10,7 @@ import os
 import re
 import socket
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -221,12 +221,43 @@ def make_committee(db):
     from casework.committees.models import Committee
 
     def make(name: str = "Comité local de suivi de Masisi", **overrides) -> Committee:
-        committee = Committee(name=name, **overrides)
+        # By default it covers make_site()'s Rubaya (Masisi territory, Nord-Kivu, CD).
+        values = {"scope": "local", "country": "CD", "province": "Nord-Kivu",
+                  "territories": "Masisi"}  # fmt: skip
+        committee = Committee(name=name, **{**values, **overrides})
         db.session.add(committee)
         db.session.commit()
         return committee
 
     return make
+
+
+@pytest.fixture
+def decide(db, make_user):
+    """``decide(case, "suspend")``: the case's committee meets, every member is present and
+    votes for the proposal, and it is adopted: the committee's decision, by the real rules."""
+    from casework.committees import meetings, votes
+
+    def run(case, outcome: str = "continue_with_mitigation", *, rationale: str = "Agreed."):
+        committee = case.committee
+        if not committee.memberships:
+            make_user("committee", committee=committee)
+            db.session.refresh(committee)
+        chair = make_user("supervisor")
+        meeting = meetings.schedule_meeting(
+            committee, starts_dt=clock.now() + timedelta(hours=1), place="Goma", actor=chair
+        )
+        item = next((i for i in meeting.items if i.case_id == case.id), None)
+        item = item or meetings.add_item(meeting, case, actor=chair)
+        meetings.set_proposal(item, outcome=outcome, rationale=rationale, actor=chair)
+        meetings.record_attendance(meeting, member_ids=committee.member_ids(), actor=chair)
+        for membership in committee.memberships:
+            votes.cast_vote(item, membership.user, "for", actor=chair)
+        votes.close_item(item, actor=chair)
+        db.session.commit()
+        return item.decision
+
+    return run
 
 
 @pytest.fixture

@@ -45,10 +45,29 @@ def has_committee(case: Any, data: Mapping[str, Any]) -> str | None:
     return N_("Choose the committee that will review the case.")
 
 
-def has_decision(case: Any, data: Mapping[str, Any]) -> str | None:
-    if case.decision_count > 0:
+def has_brief_if_restricted(case: Any, data: Mapping[str, Any]) -> str | None:
+    if not case.lacks_committee_brief:
         return None
-    return N_("Record the committee's decision first.")
+    return N_(
+        "Write the committee brief first: committee members never read a restricted case, "
+        "only its brief."
+    )
+
+
+def has_decision(case: Any, data: Mapping[str, Any]) -> str | None:
+    from workflows.committees import MITIGATING_OUTCOMES
+
+    if case.decision_count == 0:
+        return N_(
+            "The committee has not decided yet: a decision is reached by a vote at a quorate "
+            "meeting or by a written vote."
+        )
+    if case.decision_outcome not in MITIGATING_OUTCOMES:
+        return N_(
+            "The committee decided to disengage or that no action is needed: close the case "
+            "instead of starting mitigation."
+        )
+    return None
 
 
 def has_open_action_with_owner_and_due_date(case: Any, data: Mapping[str, Any]) -> str | None:
@@ -82,7 +101,10 @@ def resolved_needs_all_actions_done(case: Any, data: Mapping[str, Any]) -> str |
 def level_1_needs_committee_decision(case: Any, data: Mapping[str, Any]) -> str | None:
     if case.level != 1 or case.decision_count > 0:
         return None
-    return N_("A Level 1 case needs a committee decision before it can be closed.")
+    return N_(
+        "A Level 1 case needs a committee decision (a vote at a quorate meeting or a written "
+        "vote) before it can be closed."
+    )
 
 
 def has_duplicate_of(case: Any, data: Mapping[str, Any]) -> str | None:

@@ -65,7 +65,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         "escalate", ("verified",), "escalated", ("supervisor",),
-        "Escalate to committee", (g.has_committee,),
+        "Escalate to committee", (g.has_committee, g.has_brief_if_restricted),
     ),
     Transition(
         "start_mitigation", ("escalated",), "mitigation", ("committee", "supervisor"),

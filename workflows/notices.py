@@ -54,6 +54,12 @@ NOTICE_KINDS: tuple[NoticeKind, ...] = (
                (*STAFF, "committee"), ()),
     NoticeKind("age_limit", N_("A case nears or passes the six-month limit"), STAFF, ()),
     NoticeKind("digest", N_("Your daily digest"), STAFF, ()),
+    NoticeKind("meeting_invitation", N_("Your committee schedules a meeting"),
+               ("committee", "supervisor"), ("committee",)),
+    NoticeKind("meeting_reminder", N_("Your committee meets tomorrow"),
+               ("committee", "supervisor"), ("committee",)),
+    NoticeKind("written_vote", N_("Your committee opens an urgent written vote"),
+               ("committee", "supervisor"), ("committee",)),
 )
 # fmt: on
 KINDS = {kind.name: kind for kind in NOTICE_KINDS}

@@ -29,7 +29,6 @@ from casework.cases.forms import (
     ActionForm,
     AssignForm,
     CorroborationForm,
-    DecisionForm,
     DetailsForm,
     LevelForm,
     LevelReviewForm,
@@ -269,23 +268,6 @@ def complete_action(reference: str, action_id: int):
         return _invalid(case, "action_done", form)
     operations.complete_action(action, actor=current_user)
     return done(case, _("The action is marked done."))
-
-
-@bp.post("/<reference>/decisions")
-def record_decision(reference: str):
-    case = get_case(reference)
-    _require_work(case)
-    form = DecisionForm()
-    if not form.validate():
-        return _invalid(case, "decision", form)
-    _check_form_version(case, form)
-    operations.record_decision(
-        case,
-        outcome=form.outcome.data,
-        summary=(form.summary.data or "").strip(),
-        actor=current_user,
-    )
-    return done(case, _("The committee's decision is recorded."))
 
 
 @bp.post("/<reference>/reveal-phone")

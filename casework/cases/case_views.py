@@ -23,7 +23,6 @@ from casework.cases.forms import (
     ActionForm,
     AssignForm,
     CorroborationForm,
-    DecisionForm,
     DetailsForm,
     LevelForm,
     LevelReviewForm,
@@ -118,11 +117,6 @@ def _default_forms(case: Case) -> dict[str, Any]:
     forms["action_done"] = make("action_done", ActionDoneForm)
     if user.role in WORKING_ROLES and not case.is_closed:
         forms["link_owner"] = make("link_owner", LinkOwnerForm)
-    decides = user.role == "supervisor" or (
-        user.role == "committee" and case.committee_id in user.committee_ids
-    )
-    if decides and case.status in operations.DECISION_STATES and case.committee_id:
-        forms["decision"] = make("decision", DecisionForm)
     if user.role in PHONE_ROLES and case.reporter is not None:
         forms["reveal_phone"] = make("reveal_phone", RevealPhoneForm)
     if user.role in PUBLISH_ROLES:

@@ -21,8 +21,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from casework.cases.models import CATEGORIES, CHANNELS
-from casework.committees.models import DECISION_OUTCOMES
 from workflows import CLOSING_RESOLUTIONS, LEVELS, STATES
+from workflows.committees import OUTCOME_LABELS as WORKFLOW_OUTCOME_LABELS
 
 # ------------------------------------------------------------------ labels for codes
 
@@ -60,12 +60,7 @@ RESOLUTION_LABELS = {
     "rejected": _l("rejected (out of scope)"),
 }
 
-OUTCOME_LABELS = {
-    "continue_with_mitigation": _l("Continue trade while mitigating"),
-    "suspend": _l("Temporarily suspend"),
-    "disengage": _l("Disengage"),
-    "no_action": _l("No action needed"),
-}
+OUTCOME_LABELS = {outcome: _l(label) for outcome, label in WORKFLOW_OUTCOME_LABELS.items()}
 
 CHANNEL_LABELS = {
     "sms": _l("SMS"),
@@ -287,17 +282,6 @@ class LinkOwnerForm(CaseForm):
 
 class ActionDoneForm(CaseForm):
     pass
-
-
-class DecisionForm(CaseForm):
-    outcome = SelectField(
-        _l("Decision"),
-        choices=choices((o, OUTCOME_LABELS[o]) for o in DECISION_OUTCOMES),
-        validators=[DataRequired()],
-    )
-    summary = TextAreaField(
-        _l("Summary of the decision"), validators=[Optional(), Length(max=20000)]
-    )
 
 
 class RevealPhoneForm(CaseForm):

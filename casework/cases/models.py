@@ -108,6 +108,9 @@ class Case(Model):
     age_limit_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     age_stage: Mapped[int] = mapped_column(default=0)
     public_summary: Mapped[str] = mapped_column(db.Text, default="")
+    # What committee members of a restricted (SA-SGBV) case read instead of the case: written
+    # by a supervisor, without anything that identifies the survivor or the reporter.
+    committee_brief: Mapped[str] = mapped_column(db.Text, default="", server_default="")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     version: Mapped[int] = mapped_column(default=1)
@@ -140,8 +143,26 @@ class Case(Model):
         return len(self.corroborations)
 
     @property
+    def valid_decisions(self) -> list:
+        """The committee's decisions reached by a vote (a quorate meeting or a written vote)."""
+        return [d for d in self.decisions if d.is_voted]
+
+    # Read by the workflow guards.
+    @property
     def decision_count(self) -> int:
-        return len(self.decisions)
+        return len(self.valid_decisions)
+
+    @property
+    def decision_outcome(self) -> str | None:
+        """The outcome of the committee's latest voted decision."""
+        valid = self.valid_decisions
+        return valid[-1].outcome if valid else None
+
+    @property
+    def lacks_committee_brief(self) -> bool:
+        """Restricted, and no brief yet for the committee (read by the escalation guard)."""
+        restricted = (self.category or self.suggested_category) in RESTRICTED_CATEGORIES
+        return restricted and not self.committee_brief.strip()
 
     @property
     def is_closed(self) -> bool:

@@ -36,7 +36,8 @@ from casework.cases.permissions import (
     can_work,
     is_restricted,
 )
-from casework.committees.models import DECISION_OUTCOMES, Committee, Decision
+from casework.committees.models import Committee
+from casework.committees.scope import covering
 from casework.contacts.models import Contact
 from casework.errors import InvalidInput, PermissionDenied, StaleCase
 from casework.extensions import db
@@ -133,10 +134,6 @@ def _check_version(case: Case, expected_version: int | None) -> None:
 def _require_work(case: Case, actor: User | None) -> None:
     if actor is not None and not can_work(actor, case):
         raise PermissionDenied(_l("You may not change this case."))
-
-
-# Where a committee's decision belongs: after escalation, until the case closes.
-DECISION_STATES = frozenset({"escalated", "mitigation", "monitoring"})
 
 
 def _require_open(case: Case) -> None:
@@ -272,6 +269,14 @@ def fire(
         committee = db.session.get(Committee, int(data["committee_id"]))
         if committee is None:
             raise InvalidInput(_l("That committee does not exist."))
+        if committee not in covering(case.site, case.level):
+            raise InvalidInput(
+                _l(
+                    "%(committee)s does not cover this case's site: choose a committee of its "
+                    "territory or province.",
+                    committee=committee.name,
+                )
+            )
     if actor.role == "committee" and case.committee_id not in actor.committee_ids:
         raise PermissionDenied(_l("This case is not before your committee."))
     source = case.status
@@ -530,8 +535,8 @@ def add_action(
         owner_contact=owner_contact,
         due_date=due_date,
     )
-    schedule_action_reminder(action)
     db.session.add(action)
+    schedule_action_reminder(action)
     _touch(case)
     db.session.flush()
     record_event(
@@ -621,40 +626,6 @@ def complete_action(action: MitigationAction, *, actor: User) -> MitigationActio
     _touch(action.case)
     record_event(action.case, "action_done", actor=actor, data={"action_id": action.id})
     return action
-
-
-def record_decision(case: Case, *, outcome: str, summary: str, actor: User) -> Decision:
-    _require_work(case, actor)
-    if actor.role not in {"committee", "supervisor"}:
-        raise PermissionDenied(_l("Only committee members and supervisors record decisions."))
-    if actor.role == "committee" and case.committee_id not in actor.committee_ids:
-        raise PermissionDenied(_l("This case is not before your committee."))
-    if outcome not in DECISION_OUTCOMES:
-        raise InvalidInput(_l("Choose one of the decisions offered."))
-    # Only a committee decides: a supervisor records the decision of the committee the case
-    # was escalated to, never one of their own (closing Level 1 requires a real decision).
-    if case.committee_id is None or case.status not in DECISION_STATES:
-        raise InvalidInput(
-            _l("Decisions are recorded on cases escalated to a committee, until they close.")
-        )
-    decision = Decision(
-        case_id=case.id,
-        committee_id=case.committee_id,
-        outcome=outcome,
-        summary=summary,
-        recorded_by_id=actor.id,
-        decided_dt=clock.now(),
-    )
-    case.decisions.append(decision)
-    _touch(case)
-    db.session.flush()
-    record_event(
-        case,
-        "decision",
-        actor=actor,
-        data={"decision_id": decision.id, "outcome": outcome, "summary": summary},
-    )
-    return decision
 
 
 # A case open this long may be published before it closes ("long-running", DOMAIN.md).

@@ -812,3 +812,14 @@ ACKNOWLEDGEMENTS = {
     "rw": "Murakoze. Ubutumwa bwanyu bwakiriwe ku nimero {ref}. Ntimuyisangize abandi. "
     "Kumenya aho bigeze, ohereza STATUS {ref}.",
 }
+
+# What a supervisor tells the committee of a restricted (SA-SGBV) case: no name, no village,
+# no date that points at the survivor or the reporter.
+COMMITTEE_BRIEF = (
+    "Sexual violence against a woman working at a mine site in {territory} territory, "
+    "attributed to armed men controlling access to the site; confirmed by two independent "
+    "sources during the field visit. The survivor receives medical and psychosocial care "
+    "through a partner organisation. The committee is asked to decide how buyers respond "
+    "(suspension of purchases from the site while the armed presence continues) and which "
+    "authorities to alert."
+)

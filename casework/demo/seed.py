@@ -25,7 +25,10 @@ from casework import clock
 from casework.auth.models import User
 from casework.cases import operations as ops
 from casework.cases.models import CATEGORIES, RESTRICTED_CATEGORIES, Case
+from casework.committees import meetings, votes
+from casework.committees import operations as committee_ops
 from casework.committees.models import Committee, CommitteeMembership
+from casework.committees.scope import covering
 from casework.contacts.models import Contact
 from casework.demo import data
 from casework.demo.data import Report
@@ -190,8 +193,13 @@ class _Seeder:
         for email, name, role, language in data.LOGINS:
             add(email, name, role, language)
             self.result.logins.append((role, email, name, demo_password(role)))
-        for name, (scope, country, province, _, members) in data.COMMITTEES.items():
-            committee = Committee(name=name, scope=scope, country=country, province=province)
+        for name, (scope, country, province, territories, members) in data.COMMITTEES.items():
+            committee = Committee(
+                name=name, scope=scope, country=country, province=province,
+                territories=";".join(territories),
+                time_zone="Africa/Kigali" if country == "RW" else "Africa/Lubumbashi",
+                language="en" if country == "RW" else "fr",
+            )  # fmt: skip
             db.session.add(committee)
             self.committees[name] = committee
             for who, sector in members:
@@ -201,6 +209,8 @@ class _Seeder:
                     email = who.lower().replace(" ", ".") + "@example.org"
                     user = self.users.get(email) or add(email, who, "committee", "fr")
                 db.session.add(CommitteeMembership(committee=committee, user=user, sector=sector))
+                if "@" in who:  # the demo's committee logins chair their committees
+                    committee.chair = user
         for email, (timezone, phone, quiet, digest_hour) in data.NOTIFICATION_SETTINGS.items():
             user = self.users[email]
             user.timezone, user.phone, user.digest_hour = timezone, phone, digest_hour
@@ -252,13 +262,9 @@ class _Seeder:
         return self.user("officer@example.org" if country == "CD" else "officer2@example.org")
 
     def committee_for(self, site: Site | None, level: int | None) -> Committee:
-        if site is not None and site.country == "RW":
-            return self.committees["Rutsiro-Ngororero district steering committee"]
-        if site is not None and site.province == "Sud-Kivu":
-            return self.committees["Comité local de suivi de Kalehe (Nyabibwe)"]
-        if site is not None and site.territory == "Masisi" and level != 1:
-            return self.committees["Comité local de suivi de Masisi (Rubaya)"]
-        return self.committees[data.PROVINCIAL_COMMITTEE]
+        """What the escalation form offers first: the committee covering the site."""
+        offered = covering(site, level)
+        return offered[0] if offered else self.committees[data.PROVINCIAL_COMMITTEE]
 
     def reporter_for(self, country: str, language: str, anonymous: bool) -> Reporter:
         """Now and then somebody who reported before (same country, contactable) again."""
@@ -472,6 +478,11 @@ class _CaseWalk:
     def escalate(self) -> None:
         self.later(12, 72)
         committee = self.s.committee_for(self.site, self.r.level)
+        if self.case.lacks_committee_brief:
+            territory = self.site.territory if self.site else "the province"
+            committee_ops.write_brief(
+                self.case, data.COMMITTEE_BRIEF.format(territory=territory), actor=self.supervisor
+            )
         ops.fire(self.case, "escalate", actor=self.supervisor, committee_id=committee.id)
 
     def committee_member(self) -> User:
@@ -484,9 +495,26 @@ class _CaseWalk:
     def decide(self) -> None:
         self.later(*((72, 160) if self.level_1 else (240, 670)))
         outcome, summary = data.DECISIONS.get(self.r.category or "", data.DEFAULT_DECISION)
-        member = self.committee_member()
-        ops.record_decision(self.case, outcome=outcome, summary=summary, actor=member)
-        self.add_actions(member)
+        self.vote(outcome, summary)
+        self.add_actions(self.committee_member())
+
+    def vote(self, outcome: str, rationale: str) -> None:
+        """The committee meets on the case: every member present votes for the proposal."""
+        committee, chair = self.case.committee, self.supervisor
+        meeting = meetings.schedule_meeting(
+            committee,
+            starts_dt=clock.now() + timedelta(hours=2),
+            place="Bureau du comité" if committee.language == "fr" else "District office",
+            actor=chair,
+        )
+        item = next(i for i in meeting.items if i.case_id == self.case.id)
+        meetings.set_proposal(item, outcome=outcome, rationale=rationale, actor=chair)
+        self.later(2, 3)
+        meetings.record_attendance(meeting, member_ids=committee.member_ids(), actor=chair)
+        for membership in committee.memberships:
+            votes.cast_vote(item, membership.user, "for", actor=chair)
+        votes.close_item(item, actor=chair)
+        meetings.close_meeting(meeting, actor=chair)
 
     def add_actions(self, actor: User) -> None:
         authority = data.AUTHORITY.get(self.country, data.AUTHORITY["CD"])
@@ -542,12 +570,7 @@ class _CaseWalk:
         """Mitigation that did not work: the committee suspends (OECD), then the case closes."""
         self.later(80 * 24, 120 * 24)
         if self.case.committee_id:
-            ops.record_decision(
-                self.case,
-                outcome="suspend",
-                summary="Mitigation has failed: purchases from the site are suspended.",
-                actor=self.committee_member(),
-            )
+            self.vote("suspend", "Mitigation has failed: purchases from the site are suspended.")
             self.later(24, 72)
         ops.fire(
             self.case,

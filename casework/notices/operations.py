@@ -47,7 +47,11 @@ class Rendered:
 
 def case_url(case: Case | None) -> str:
     """The case's page as a recipient outside the app opens it (CASEWORK_PUBLIC_URL)."""
-    path = f"/cases/{case.reference}" if case is not None else "/notifications"
+    return public_url(f"/cases/{case.reference}" if case is not None else "/notifications")
+
+
+def public_url(path: str) -> str:
+    """``path`` as a recipient outside the app opens it (CASEWORK_PUBLIC_URL)."""
     base = current_app.config.get("CASEWORK_PUBLIC_URL") or ""
     if base:
         return base.rstrip("/") + path
@@ -128,7 +132,8 @@ def _notify_user(user: User, kind: str, *, key: str, case: Case | None, **contex
     exists = select(Notice.id).where(Notice.dedupe_key == key)
     if db.session.scalar(exists) is not None:
         return None
-    rendered = render(kind, user.language, case=case, url=case_url(case), recipient=user,
+    context.setdefault("url", case_url(case))
+    rendered = render(kind, user.language, case=case, recipient=user,
                       restricted=case is not None and is_restricted(case), **context)  # fmt: skip
     now = clock.now()
     notice = Notice(

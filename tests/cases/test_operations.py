@@ -32,7 +32,9 @@ def test_create_case_starts_the_triage_clock_and_the_chain(db, frozen_now):
     assert (event.kind, event.seq, event.prev_hash) == ("created", 1, "0" * 64)
 
 
-def test_a_full_lifecycle_through_operations(db, make_user, make_site, make_committee, frozen_now):
+def test_a_full_lifecycle_through_operations(
+    db, make_user, make_site, make_committee, frozen_now, decide
+):
     officer, supervisor = make_user("officer"), make_user("supervisor")
     committee = make_committee()
     member = make_user("committee", committee=committee)
@@ -49,7 +51,9 @@ def test_a_full_lifecycle_through_operations(db, make_user, make_site, make_comm
     ops.fire(case, "verify", actor=officer)
     ops.fire(case, "escalate", actor=supervisor, committee_id=committee.id)
     assert case.committee_id == committee.id
-    ops.record_decision(case, outcome="suspend", summary="Suspend until...", actor=member)
+    with pytest.raises(GuardFailed, match="quorate meeting"):
+        ops.fire(case, "start_mitigation", actor=member)
+    decide(case, "suspend")
     action = ops.add_action(
         case,
         description="Remove roadblock",
@@ -78,7 +82,7 @@ def test_committee_member_of_another_committee_cannot_act(db, make_user, make_co
     outsider = make_user("committee", committee=other)
     case = make_case(status="escalated", committee_id=mine.id, level=2, category="BRB")
     with pytest.raises(PermissionDenied):
-        ops.record_decision(case, outcome="suspend", summary="", actor=outsider)
+        ops.fire(case, "start_mitigation", actor=outsider)
 
 
 def test_stale_version_is_a_conflict_not_an_overwrite(db, make_user, make_case):
@@ -250,9 +254,7 @@ def test_public_summary_phone_check_spares_dates_and_amounts(
 def test_no_decision_without_a_committee_so_level_1_cannot_close_alone(db, make_user, make_case):
     supervisor = make_user("supervisor")
     case = make_case(status="verified", level=1, category="NSAG", location_text="Rubaya")
-    with pytest.raises(InvalidInput, match="escalated to a committee"):
-        ops.record_decision(case, outcome="suspend", summary="", actor=supervisor)
-    with pytest.raises(GuardFailed):
+    with pytest.raises(GuardFailed, match="committee decision"):
         ops.fire(case, "close", actor=supervisor, resolution="unresolved")
 
 

@@ -105,22 +105,6 @@ def test_stale_level_change_and_assignment(login_as, make_case, make_user):
     assert snapshot(case) == before
 
 
-def test_stale_decision_is_refused(login_as, make_case, make_committee):
-    committee = make_committee()
-    member, _ = login_as("committee", committee=committee)
-    supervisor, _ = login_as("supervisor")
-    case = make_case(status="escalated", committee_id=committee.id, level=1, category="SEC")
-    url = case_url(case)
-    stale = form_fields(text_of(member.get(url)), f"{url}/decisions")
-    assert (
-        submit(supervisor, url, f"{url}/notes", text="Hearing moved to Friday").status_code == 302
-    )
-    before = snapshot(case)
-    response = member.post(f"{url}/decisions", data={**stale, "outcome": "disengage"})
-    assert response.status_code == 409
-    assert snapshot(case) == before
-
-
 def test_a_note_is_appended_even_if_the_case_moved_on(login_as, make_case):
     """Appending overwrites nothing: a note written on an older page is still kept."""
     officer, _ = login_as("officer")

@@ -10,7 +10,6 @@ import pytest
 
 from casework import clock
 from casework.cases.models import Case, CaseEvent, MitigationAction
-from casework.committees.models import Decision
 from casework.intake.replies import MILESTONES, is_gsm7, milestone_text, segments
 from casework.messages.models import Message
 from casework.messages.operations import send_status_update
@@ -79,7 +78,7 @@ SCENARIOS = {
 
 
 @pytest.fixture
-def at_milestone(db, make_case, make_committee, make_reporter, make_site):
+def at_milestone(db, make_case, make_committee, make_reporter, make_site, decide):
     """``at_milestone("escalate", language)``: a case ready for the transition, its inputs."""
 
     def prepare(scenario: str, language: str = "sw", **reporter_fields):
@@ -91,7 +90,7 @@ def at_milestone(db, make_case, make_committee, make_reporter, make_site):
             committee_id=committee.id if state == "escalated" else None,
         )  # fmt: skip
         if "decision" in needs:
-            db.session.add(Decision(case_id=case.id, committee=committee, outcome="suspend"))
+            decide(case, "suspend")
         if "action" in needs:
             db.session.add(
                 MitigationAction(

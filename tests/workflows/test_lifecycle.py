@@ -47,6 +47,8 @@ class FakeCase:
     duplicate_of_id: int | None = 7
     corroboration_count: int = 1
     decision_count: int = 1
+    decision_outcome: str | None = "continue_with_mitigation"
+    lacks_committee_brief: bool = False
     actions: list[Action] = field(default_factory=lambda: [Action()])
 
 
@@ -106,7 +108,9 @@ GUARD_CASES = [
     ("triage", "received", {"site_id": None, "location_text": "  "}, {}, "location"),
     ("verify", "verifying", {"corroboration_count": 0}, {}, "corroboration"),
     ("escalate", "verified", {"committee_id": None}, {}, "committee"),
-    ("start_mitigation", "escalated", {"decision_count": 0}, {}, "decision"),
+    ("escalate", "verified", {"lacks_committee_brief": True}, {}, "committee brief"),
+    ("start_mitigation", "escalated", {"decision_count": 0}, {}, "quorate meeting"),
+    ("start_mitigation", "escalated", {"decision_outcome": "disengage"}, {}, "close the case"),
     ("start_mitigation", "escalated", {"actions": []}, {}, "owner and a due date"),
     (
         "start_mitigation",

@@ -75,11 +75,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(intake_bp)
     app.register_blueprint(messages_bp)
     app.register_blueprint(admin_bp)
+    from casework.committees.views import bp as committees_bp
     from casework.contacts.views import bp as contacts_bp
     from casework.notices.views import bp as notices_bp
 
     app.register_blueprint(notices_bp)  # /notifications: the user's list and settings
     app.register_blueprint(contacts_bp)  # /contacts: stakeholder contacts
+    app.register_blueprint(committees_bp)  # /committees: workspaces, meetings, votes
     init_messages(app)  # the outbox's resolvers and hooks; never starts a scheduler
     from casework.jobs import init_app as init_jobs
 

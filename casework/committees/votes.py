@@ -41,16 +41,23 @@ def _members_by_sector(committee: Committee) -> Counter[str]:
     return Counter(m.sector for m in committee.memberships)
 
 
-def taking_part(item: AgendaItem) -> Counter[str]:
-    """The members taking part in the item's vote, by sector: present at the meeting (or,
-    for a written vote, having voted or abstained), recused members excluded."""
-    sectors = {m.user_id: m.sector for m in item.meeting.committee.memberships}
+def _participants(item: AgendaItem) -> set[int]:
+    """Who takes part in the item's vote: the members present at the meeting (or, for a
+    written vote, those who voted or abstained), recused members excluded, and only those
+    still members of the committee."""
+    members = item.meeting.committee.member_ids()
     recused = {v.user_id for v in item.votes if v.choice == "recused"}
     if item.meeting.is_written:
         ids = {v.user_id for v in item.votes if v.choice in CHOICES}
     else:
         ids = {a.user_id for a in item.meeting.attendance if a.user_id is not None}
-    return Counter(sectors[i] for i in ids - recused if i in sectors)
+    return (ids - recused) & members
+
+
+def taking_part(item: AgendaItem) -> Counter[str]:
+    """The members taking part in the item's vote, by sector."""
+    sectors = {m.user_id: m.sector for m in item.meeting.committee.memberships}
+    return Counter(sectors[i] for i in _participants(item))
 
 
 def quorum_of(item: AgendaItem) -> Verdict:
@@ -67,7 +74,10 @@ def meeting_quorum(meeting: Meeting) -> Verdict:
 
 
 def counts(item: AgendaItem) -> Counter[str]:
-    return Counter(v.choice for v in item.votes)
+    """The votes that count: those of members taking part (a vote recorded for a member
+    later marked absent, or who left the committee, is not counted)."""
+    participants = _participants(item)
+    return Counter(v.choice for v in item.votes if v.user_id in participants)
 
 
 def cast_vote(item: AgendaItem, voter: User, choice: str, *, actor: User, reason: str = "") -> Vote:

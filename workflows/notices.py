@@ -60,6 +60,8 @@ NOTICE_KINDS: tuple[NoticeKind, ...] = (
                ("committee", "supervisor"), ("committee",)),
     NoticeKind("written_vote", N_("Your committee opens an urgent written vote"),
                ("committee", "supervisor"), ("committee",)),
+    NoticeKind("vote_result", N_("An urgent written vote of your committee closes"),
+               ("committee", "supervisor"), ("committee",)),
 )
 # fmt: on
 KINDS = {kind.name: kind for kind in NOTICE_KINDS}

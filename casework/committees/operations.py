@@ -263,12 +263,14 @@ def read_brief(case: Case, *, actor: User) -> Case:
 # ------------------------------------------------------------------ telling members
 
 
-def tell_members(meeting: Meeting, kind: str, *, key: str, actor: User | None) -> None:
+def tell_members(meeting: Meeting, kind: str, *, key: str, actor: User | None) -> list[Any]:
+    """Tell the committee's members about ``meeting``; the notices that were new."""
     from casework.notices.operations import notify_users, public_url
 
     committee = meeting.committee
     members = [m.user for m in committee.memberships]
     moment = meeting.closes_dt if meeting.is_written else meeting.starts_dt
     path = f"/committees/{committee.id}/meetings/{meeting.id}"
-    notify_users(members, kind, key=key, actor=actor, meeting=meeting, committee=committee,
-                 when=local_when(moment, committee.time_zone), url=public_url(path))  # fmt: skip
+    return notify_users(members, kind, key=key, actor=actor, meeting=meeting,
+                        committee=committee, when=local_when(moment, committee.time_zone),
+                        url=public_url(path))  # fmt: skip

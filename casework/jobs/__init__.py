@@ -1,9 +1,11 @@
-"""Scheduled jobs: deadline and action reminders, reporter feedback, the age limit, digests.
+"""Scheduled jobs: deadline and action reminders, reporter feedback, the age limit, digests,
+and the committees' written votes and meeting reminders.
 
-Each job is a module with a ``sweep(batch=...)`` that takes the time from
-`casework.clock`, commits its own batches and returns a short summary (counts) for the
-job's run record. `init_app` registers them with `notifications.register_job` under stable
-ids; ``casework scheduler`` runs them, ``casework jobs run NAME`` runs one now.
+Each job is a function (a module's ``sweep(batch=...)``; `committees` holds two) that
+takes the time from `casework.clock`, commits its own batches and returns a short summary
+(counts) for the job's run record. `init_app` registers them with
+`notifications.register_job` under stable ids; ``casework scheduler`` runs them,
+``casework jobs run NAME`` runs one now.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ JOBS: dict[str, tuple[str, str, dict[str, int | str]]] = {
     "age-limit": ("casework.jobs.age:sweep", "cron", {"hour": 5, "minute": 30}),
     # On the hour: each user's digest goes at their own local digest hour.
     "digests": ("casework.jobs.digests:sweep", "cron", {"minute": 0}),
+    # Committees: urgent written votes close at their deadline; meetings are reminded the
+    # day before (hourly, so each reminder goes within the hour of its mark).
+    "written-votes": ("casework.jobs.committees:close_written_votes", "interval", {"minutes": 5}),
+    "meeting-reminders": ("casework.jobs.committees:remind_meetings", "cron", {"minute": 20}),
 }
 
 

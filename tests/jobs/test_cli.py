@@ -11,7 +11,15 @@ from notifications.models import JobRun
 from notifications.scheduler import DISPATCH_JOB_ID
 from tests.jobs.conftest import START, notices
 
-JOB_IDS = ["deadlines", "action-reminders", "reporter-feedback", "age-limit", "digests"]
+JOB_IDS = [
+    "deadlines",
+    "action-reminders",
+    "reporter-feedback",
+    "age-limit",
+    "digests",
+    "written-votes",
+    "meeting-reminders",
+]
 
 
 def block(output: str, job_id: str) -> str:

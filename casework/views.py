@@ -1,6 +1,7 @@
-"""Site-wide views: the home redirect and the health check."""
+"""Site-wide views: the home redirect (where each role lands) and the health check."""
 
 from flask import Blueprint, redirect, url_for
+from flask_login import current_user
 from sqlalchemy import text
 
 from casework.extensions import db
@@ -10,9 +11,20 @@ from notifications import channels
 bp = Blueprint("core", __name__)
 
 
+def home_url(user) -> str:
+    """Where a user lands: a committee member in their committee's workspace (the list of
+    their committees when they sit on several), everybody else in the case queue."""
+    if user.role == "committee":
+        ids = user.committee_ids
+        if len(ids) == 1:
+            return url_for("committees.workspace", committee_id=next(iter(ids)))
+        return url_for("committees.index")
+    return url_for("cases.queue")
+
+
 @bp.get("/")
 def index():
-    return redirect(url_for("cases.queue"))
+    return redirect(home_url(current_user))
 
 
 @bp.get("/healthz")

@@ -27,6 +27,7 @@ from casework.auth.forms import ROLE_LABELS, LanguageForm, LoginForm, ui_languag
 from casework.auth.models import User
 from casework.extensions import db
 from casework.security import public, safe_next
+from casework.views import home_url
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def _throttled(key: tuple[str, str]) -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    return safe_next(target, url_for("cases.queue"))
+    return safe_next(target, home_url(current_user) if current_user.is_authenticated else "/")
 
 
 @bp.route("/login", methods=["GET", "POST"])

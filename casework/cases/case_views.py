@@ -39,6 +39,7 @@ from casework.cases.owners import owner_choices
 from casework.cases.permissions import PHONE_ROLES, PUBLISH_ROLES, can_work, sees_full_case
 from casework.cases.views import WORKING_ROLES, assignable_users, bp, get_case
 from casework.committees.models import Committee
+from casework.committees.scope import covering
 from casework.errors import GuardFailed, TransitionNotAllowed
 from casework.extensions import db
 from workflows import allowed_transitions, check, transition
@@ -46,8 +47,14 @@ from workflows import allowed_transitions, check, transition
 ACTION_STATES = frozenset({"verified", "escalated", "mitigation", "monitoring"})
 
 
-def _committees() -> list[Committee]:
-    return list(db.session.scalars(select(Committee).order_by(Committee.name)))
+def _no_committee(case: Case) -> str:
+    """Why escalation offers no committee, and who can change that."""
+    if case.site is None:
+        return _("There is no committee yet: an admin creates them at /committees.")
+    return _(
+        "No committee covers %(site)s: an admin sets committees' territories at /committees.",
+        site=f"{case.site.name} ({case.site.territory or case.site.province or case.site.country})",
+    )
 
 
 def fill_choices(slot: str, form, case: Case) -> None:
@@ -67,9 +74,12 @@ def fill_choices(slot: str, form, case: Case) -> None:
     elif slot in ("action", "link_owner"):
         form.owner.choices = owner_choices(case)
     elif slot == "transition":
+        committees = covering(case.site, case.level)
         form.committee_id.choices = choices(
-            [("", _("choose...")), *((str(c.id), c.name) for c in _committees())]
+            [("", _("choose...")), *((str(c.id), c.name) for c in committees)]
         )
+        if not committees:
+            form.committee_id.description = _no_committee(case)
 
 
 def _default_forms(case: Case) -> dict[str, Any]:

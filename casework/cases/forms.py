@@ -323,13 +323,22 @@ class TransitionForm(CaseForm):
         validators=[Optional()],
     )
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=5000)])
-    committee_id = SelectField(_l("Committee"), choices=[], validators=[Optional()])
+    # Offered: the committees covering the case's site. Any other id posted is refused by
+    # the operation, whose sentence says why (not WTForms' "Not a valid choice").
+    committee_id = SelectField(
+        _l("Committee"), choices=[], validators=[Optional()], validate_choice=False
+    )
     duplicate_of = StringField(
         _l("Reference of the original case"),
         validators=[Optional(), Length(max=20)],
         description=_l("For example CW-7K3Q-92MX"),
     )
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=5000)])
+
+    def validate_committee_id(self, field):
+        value = str(field.data or "")
+        if value and not (value.isascii() and value.isdigit() and len(value) <= 9):
+            raise ValidationError(_l("Choose one of the committees offered."))
 
 
 # Which inputs each transition shows.

@@ -53,6 +53,7 @@ def register_commands(app) -> None:
     """Attach Casework's command groups to ``app.cli`` (the ``casework`` script loads them
     from the app, and so does ``app.test_cli_runner()``)."""
     from casework.auth.cli import tokens, users
+    from casework.committees.cli import committees
     from casework.contacts.cli import contacts
     from casework.demo.cli import demo
     from casework.intake.cli import intake
@@ -61,6 +62,7 @@ def register_commands(app) -> None:
 
     for group in (audit, workflow, users, tokens, sites, demo, reporters, intake, contacts):
         app.cli.add_command(group)
+    app.cli.add_command(committees)  # casework committees list|create|update|add-member...
 
     from notifications.cli import outbox, scheduler
 

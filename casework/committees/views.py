@@ -331,5 +331,6 @@ def workspace(committee_id: int):
     )
 
 
-# The brief of a restricted case, on bp; last, since it imports the above.
-from casework.committees import brief_views  # noqa: E402, F401
+# The brief of a restricted case, and meetings, votes and minutes, on bp; last, since they
+# import the above.
+from casework.committees import brief_views, meeting_views  # noqa: E402, F401

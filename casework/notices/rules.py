@@ -10,7 +10,8 @@ queued in the same transaction as the change it reports. The scheduled reminders
 | level raised to 1          | every supervisor (email and SMS)     | level1_alert       |
 | Level 1 downgrade asked    | the other supervisors                | downgrade_approval |
 | assigned                   | the new assignee                     | assigned           |
-| escalated                  | the committee's members              | escalated          |
+| escalated                  | the committee's members (restricted: | escalated          |
+|                            | told of the brief, not the case)     |                    |
 | action added with an owner | the owner (a user, or a contact)     | action_assigned    |
 | action's owner linked      | the new owner (a user, or a contact) | action_assigned    |
 | closed or reopened         | the assignee                         | case_status        |
@@ -26,9 +27,10 @@ from typing import Any
 
 from casework.auth.models import User
 from casework.cases.models import Case, CaseEvent, MitigationAction
+from casework.cases.permissions import can_view
 from casework.extensions import db
 from casework.messages.milestones import tell_reporter
-from casework.notices.operations import notify_contact, notify_users, supervisors
+from casework.notices.operations import notify_contact, notify_users, public_url, supervisors
 from casework.timezones import local_when
 
 
@@ -86,10 +88,27 @@ def _transition(case: Case, event: CaseEvent) -> None:
     if name == "escalate" and case.committee is not None:
         members = [m.user for m in case.committee.memberships]
         _tell(members, "escalated", case, event, committee_name=case.committee.name)
+        _tell_brief_readers(members, case, event)
     elif (event.data.get("to") == "closed" or name == "reopen") and case.assignee is not None:
         _tell([case.assignee], "case_status", case, event, reopened=name == "reopen",
               reason=event.data.get("reason", ""))  # fmt: skip
     tell_reporter(case, event)  # the reporter's milestone SMS: casework.messages.milestones
+
+
+def _tell_brief_readers(members, case: Case, event: CaseEvent) -> None:
+    """The members who may not open a restricted case (`notify_users` skips them) but
+    read its brief: told with no case attached, so the notice carries and lists nothing
+    of it but its reference, and linked to the brief's page instead of the case's."""
+    from casework.committees.operations import can_read_brief  # it imports the cases
+
+    readers = [u for u in members if not can_view(u, case) and can_read_brief(u, case)]
+    actor = _actor(event)
+    url = public_url(f"/committees/{case.committee_id}/cases/{case.reference}")
+    for user in readers:
+        notify_users([user], "escalated", key=_key(case, event), actor=actor,
+                     reference=case.reference, case_level=case.level, brief_only=True,
+                     committee_name=case.committee.name if case.committee else "",
+                     due=local_when(case.due_dt, user.timezone), url=url)  # fmt: skip
 
 
 def _action_added(case: Case, event: CaseEvent) -> None:

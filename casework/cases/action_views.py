@@ -1,13 +1,14 @@
 """The posts that change a case: notes, assignment, details, level and its review,
-corroborations, mitigation actions, committee decisions, revealing the reporter's phone,
-publishing and transitions (routes on the cases blueprint). Thin: load-and-check, call
-an operation, commit once; the blueprint's error handlers answer the domain errors.
+corroborations, mitigation actions, committee decisions, a restricted case's committee
+brief, revealing the reporter's phone, publishing and transitions (routes on the cases
+blueprint). Thin: load-and-check, call an operation, commit once; the blueprint's error
+handlers answer the domain errors.
 
 Forms that overwrite what the user saw (transitions, assignment, details, level, the
-level review, committee decisions, publishing and withdrawing the public summary) send
-the version to the operation. Appending a note, a corroboration or an action, or marking
-an action done, overwrites nothing, so a version that moved on meanwhile does not stop
-them (a truly concurrent write still gets the 409).
+level review, committee decisions, the committee brief, publishing and withdrawing the
+public summary) send the version to the operation. Appending a note, a corroboration or
+an action, or marking an action done, overwrites nothing, so a version that moved on
+meanwhile does not stop them (a truly concurrent write still gets the 409).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from casework.cases.forms import (
     ActionDoneForm,
     ActionForm,
     AssignForm,
+    BriefForm,
     CorroborationForm,
     DetailsForm,
     LevelForm,
@@ -51,6 +53,7 @@ from casework.cases.views import (
     find_site,
     get_case,
 )
+from casework.committees import operations as committee_ops
 from casework.errors import StaleCase
 from casework.extensions import db
 
@@ -316,6 +319,21 @@ def unpublish(reference: str):
         expected_version=form.expected_version,
     )
     return done(case, _("The summary is withdrawn: viewers no longer see this case."))
+
+
+@bp.post("/<reference>/brief")
+def save_brief(reference: str):
+    """The committee brief of a restricted case: what its committee reads instead of it."""
+    case = get_case(reference)
+    _require_work(case)
+    if current_user.role != "supervisor":
+        abort(403)
+    form = BriefForm()
+    if not form.validate():
+        return _invalid(case, "brief", form)
+    _check_form_version(case, form)
+    committee_ops.write_brief(case, form.brief.data, actor=current_user)
+    return done(case, _("The committee brief is saved; it is on the case record."))
 
 
 @bp.post("/<reference>/transitions/<name>")

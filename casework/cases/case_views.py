@@ -22,6 +22,7 @@ from casework.cases.forms import (
     ActionDoneForm,
     ActionForm,
     AssignForm,
+    BriefForm,
     CorroborationForm,
     DetailsForm,
     LevelForm,
@@ -36,7 +37,13 @@ from casework.cases.forms import (
 )
 from casework.cases.models import Case
 from casework.cases.owners import owner_choices
-from casework.cases.permissions import PHONE_ROLES, PUBLISH_ROLES, can_work, sees_full_case
+from casework.cases.permissions import (
+    PHONE_ROLES,
+    PUBLISH_ROLES,
+    can_work,
+    is_restricted,
+    sees_full_case,
+)
 from casework.cases.views import WORKING_ROLES, assignable_users, bp, get_case
 from casework.committees.models import Committee
 from casework.committees.scope import covering
@@ -134,6 +141,8 @@ def _default_forms(case: Case) -> dict[str, Any]:
             forms["publish"] = make("publish", PublishForm, summary=case.public_summary)
         if case.is_published:
             forms["unpublish"] = make("unpublish", UnpublishForm)
+    if user.role == "supervisor" and is_restricted(case):
+        forms["brief"] = make("brief", BriefForm, brief=case.committee_brief)
     for t in allowed_transitions(case, user.role):
         forms["transitions"][t.name] = make("transition", TransitionForm)
     return forms
@@ -214,6 +223,7 @@ def render_case(
             transition_inputs=TRANSITION_INPUTS,
             now=clock.now(),
             is_assignee=case.assignee_id == current_user.id,
+            restricted=is_restricted(case),
             **_timeline_context(case, events),
         ),
         status,
@@ -246,4 +256,8 @@ def _what_is_missing(case: Case, names) -> dict[str, list[str]]:
 
 @bp.get("/<reference>")
 def detail(reference: str):
-    return render_case(get_case(reference))
+    case = get_case(reference)
+    if is_restricted(case):  # who read a restricted report is on its record
+        operations.record_restricted_view(case, actor=current_user, via="page")
+        db.session.commit()
+    return render_case(case)

@@ -308,6 +308,23 @@ class UnpublishForm(CaseForm):
     )
 
 
+class BriefForm(CaseForm):
+    """What a restricted case's committee reads instead of the case (a supervisor writes it)."""
+
+    brief = TextAreaField(
+        _l("Committee brief"),
+        validators=[
+            DataRequired(_l("Write what happened, where, and what is asked of the committee.")),
+            Length(max=10000),
+        ],
+        description=_l(
+            "The committee's members read this, never the report. Say what happened, where, "
+            "and what is asked of the committee. Nothing that identifies the survivor or the "
+            "reporter: no names, no phone numbers, no detail that points at a person."
+        ),
+    )
+
+
 class TransitionForm(CaseForm):
     """One form for every transition; the page shows only the inputs a transition needs.
 

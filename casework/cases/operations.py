@@ -692,6 +692,16 @@ def reveal_phone(case: Case, *, actor: User) -> str:
     return case.reporter.phone
 
 
+def record_restricted_view(case: Case, *, actor: User, via: str) -> None:
+    """Put a look at a restricted case on its record: who read an SA-SGBV report, and when.
+
+    One event per view (``via``: ``page`` or ``api``), no query: the case page and the API
+    call it on every read of a restricted case, whoever reads it.
+    """
+    if is_restricted(case):
+        record_event(case, "restricted_viewed", actor=actor, data={"via": via})
+
+
 # Who switches "do not contact the reporter": the people who write to reporters.
 DO_NOT_CONTACT_ROLES = frozenset({"officer", "supervisor"})
 

@@ -42,6 +42,7 @@ from casework.cases.forms import (
     ActionDoneForm,
     ActionForm,
     AssignForm,
+    BriefForm,
     CorroborationForm,
     DetailsForm,
     LevelForm,
@@ -179,6 +180,7 @@ POSTED_FORMS: dict[str, tuple[str, type]] = {
     "cases.reveal_phone": ("reveal_phone", RevealPhoneForm),
     "cases.publish": ("publish", PublishForm),
     "cases.unpublish": ("unpublish", UnpublishForm),
+    "cases.save_brief": ("brief", BriefForm),
     "cases.fire_transition": ("transition", TransitionForm),
 }
 

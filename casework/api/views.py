@@ -9,8 +9,13 @@ from werkzeug.exceptions import HTTPException
 
 from casework.api.errors import problem
 from casework.cases.models import CATEGORIES, Case
-from casework.cases.operations import events_of
-from casework.cases.permissions import can_view, sees_full_case, sees_masked_phone
+from casework.cases.operations import events_of, record_restricted_view
+from casework.cases.permissions import (
+    can_view,
+    is_restricted,
+    sees_full_case,
+    sees_masked_phone,
+)
 from casework.cases.queries import CaseFilters, page_of_cases
 from casework.extensions import db
 from casework.messages.models import Message
@@ -107,10 +112,16 @@ def cases():
             if "cursor" not in str(exc)
             else "The cursor is not valid; start again without one.",
         )
-    return {
-        "items": [case_summary(c, full=sees_full_case(current_user, c)) for c in items],
-        "next": next_cursor,
-    }
+    return {"items": [_listed(c) for c in items], "next": next_cursor}
+
+
+def _listed(case: Case) -> dict:
+    data = case_summary(case, full=sees_full_case(current_user, case))
+    if is_restricted(case) and "description" in data:
+        # A restricted report (its title is often its first words) is read one case at a
+        # time, on the detail, which records the read.
+        data["title"] = data["description"] = None
+    return data
 
 
 @bp.get("/cases/<reference>")
@@ -120,6 +131,9 @@ def case_detail(reference: str):
         return problem(404, "Not found", "No case has that reference.")
     if not can_view(current_user, case):
         return problem(403, "Forbidden", "You may not read this case.")
+    if is_restricted(case):  # who read a restricted report is on its record
+        record_restricted_view(case, actor=current_user, via="api")
+        db.session.commit()
     full = sees_full_case(current_user, case)
     data = case_summary(case, full=full)
     if full:
@@ -150,3 +164,7 @@ def case_detail(reference: str):
             )
         ]
     return data
+
+
+# The committees' routes, on bp; last, since they import it.
+from casework.api import committees  # noqa: E402, F401

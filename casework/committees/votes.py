@@ -144,6 +144,10 @@ def _locked(item: AgendaItem) -> AgendaItem:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
+    # The lock may have waited for another vote's commit, which can have marked its voter
+    # present: read the attendance again under the lock, or a member's double submission
+    # would mark them present twice (a unique violation) or a quorum be counted on old rows.
+    db.session.expire(locked.meeting, ["attendance"])
     return locked
 
 

@@ -88,20 +88,31 @@ def quorum(members: Mapping[str, int], present: Mapping[str, int], rules: Rules)
     total, here = sum(members.values()), sum(present.values())
     if total == 0:
         return Verdict(False, N_("The committee has no members."), {})
+    missing = []
+    if rules.quorum_each_sector:
+        missing = [s for s in SECTORS if members.get(s, 0) and not present.get(s, 0)]
     if not _more_than(here, total, rules.quorum_percent):
+        count = {"present": here, "total": total, "needed": needed(total, rules.quorum_percent)}
+        if missing:  # both at once: a chair told only one would come back for the other
+            return Verdict(
+                False,
+                N_(
+                    "No quorum: %(present)s of %(total)s members take part; %(needed)s are "
+                    "needed, and every sector must take part (none for %(sectors)s)."
+                ),
+                {**count, "sectors": missing},
+            )
         return Verdict(
             False,
             N_("No quorum: %(present)s of %(total)s members take part; %(needed)s are needed."),
-            {"present": here, "total": total, "needed": needed(total, rules.quorum_percent)},
+            count,
         )
-    if rules.quorum_each_sector:
-        missing = [s for s in SECTORS if members.get(s, 0) and not present.get(s, 0)]
-        if missing:
-            return Verdict(
-                False,
-                N_("No quorum: no member for %(sectors)s takes part; every sector must."),
-                {"sectors": missing},
-            )
+    if missing:
+        return Verdict(
+            False,
+            N_("No quorum: no member for %(sectors)s takes part; every sector must."),
+            {"sectors": missing},
+        )
     return Verdict(
         True, N_("Quorum: %(present)s of %(total)s members."), {"present": here, "total": total}
     )

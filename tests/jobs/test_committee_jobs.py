@@ -114,14 +114,17 @@ def test_a_written_vote_too_few_members_answered_lapses_with_the_reason_in_words
     assert jobs.close_written_votes() == {"adopted": 0, "not adopted": 0, "lapsed": 1}
     [item] = fresh_meeting(db, meeting).items
     assert item.status == "lapsed"
-    assert item.result == "No quorum: 1 of 3 members take part; 2 are needed."
+    assert item.result == (
+        "No quorum: 1 of 3 members take part; 2 are needed, "
+        "and every sector must take part (none for Industry, Civil society)."
+    )
     assert db.session.scalars(select(Decision)).all() == []
     assert events(db, case, "decision") == []
     [event] = events(db, case, "committee_vote")
     assert event.data["result"] == "lapsed"
     notice = notices(db, "vote_result", members[1])[0]
     assert "lapsed" in notice.title
-    assert "No quorum: 1 of 3 members take part; 2 are needed." in notice.body
+    assert "No quorum: 1 of 3 members take part; 2 are needed" in notice.body
 
 
 def test_a_restricted_cases_members_are_sent_to_its_brief_and_not_to_the_case(

@@ -135,8 +135,9 @@ def _case_before(case: Case) -> dict[str, Any]:
         "is_restricted": is_restricted(case),
     }
     if can_view(current_user, case):
-        data |= {"title": case.title, "category": case.category,
-                 "site": case.site.code if case.site else None}  # fmt: skip
+        data |= {"category": case.category, "site": case.site.code if case.site else None}
+        if not is_restricted(case):  # a restricted case's title is often its report's words
+            data["title"] = case.title
     elif committee_ops.can_read_brief(current_user, case) and is_restricted(case):
         committee_ops.read_brief(case, actor=current_user)
         data |= {"brief": case.committee_brief,

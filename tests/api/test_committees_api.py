@@ -257,6 +257,17 @@ def test_reading_the_brief_through_the_api_is_on_the_cases_record(
     assert [e.actor_id for e in viewed] == [member.id]
 
 
+def test_a_supervisors_list_names_a_restricted_case_without_its_words(
+    client, board, restricted, make_user, bearer
+):
+    committee, _, _ = board
+    headers = bearer(make_user("supervisor"))
+    listed = client.get(f"/api/v1/committees/{committee.id}/cases", headers=headers)
+    [entry] = listed.json["items"]
+    assert entry["reference"] == restricted.reference and entry["category"] == "SA-SGBV"
+    assert "title" not in entry and "Mama Neema" not in listed.get_data(as_text=True)
+
+
 def test_an_officer_may_not_read_a_restricted_cases_decisions(
     client, restricted, make_user, bearer
 ):

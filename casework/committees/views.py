@@ -326,6 +326,7 @@ def workspace(committee_id: int):
         meetings=read.meetings(current_user, committee),
         decisions=read.decisions(current_user, committee),
         can_manage=operations.can_manage(current_user),
+        can_run=operations.can_run(current_user, committee),
         now=now,
         local_when=local_when,
     )

@@ -10,7 +10,7 @@ import pytest
 
 from casework.cases.models import MitigationAction
 from casework.committees import meetings, votes
-from tests.cases.test_views import events, text_of
+from tests.cases.test_views import events, has_form, submit, text_of
 from tests.committees.bodies import committee_with
 
 REPORT = "SECRET verbatim report: Mama Furaha was attacked behind the washing pond."
@@ -308,3 +308,35 @@ def test_an_admin_sees_a_restricted_case_listed_without_a_link_or_title(
     page = text_of(client.get(f"/committees/{committee.id}"))
     entry = row(page, f"case-{restricted.reference}")
     assert "href=" not in entry and TITLE not in page
+
+
+# ---------------------------------------------------------------- what the chair starts here
+
+
+def test_the_chair_is_offered_to_schedule_a_meeting_and_a_member_is_not(
+    db, login_as, committee, member
+):
+    new_meeting = f'href="/committees/{committee.id}/meetings/new"'
+    chair_client, _ = login_as(user=committee.chair)
+    assert new_meeting in text_of(chair_client.get(f"/committees/{committee.id}"))
+    member_client, _ = login_as(user=member)
+    assert new_meeting not in text_of(member_client.get(f"/committees/{committee.id}"))
+
+
+def test_the_chair_opens_a_written_vote_on_a_restricted_case_from_its_brief(
+    db, login_as, committee, restricted
+):
+    client, _ = login_as(user=committee.chair)
+    brief = f"/committees/{committee.id}/cases/{restricted.reference}"
+    action = f"/committees/{committee.id}/written-votes"
+    assert has_form(text_of(client.get(brief)), action)
+    refused = submit(client, brief, action, outcome="suspend", rationale="")
+    assert refused.status_code == 302 and refused.headers["Location"] == brief
+    assert "Check the written vote" in text_of(client.get(brief))
+    response = submit(client, brief, action, outcome="suspend", rationale="Stop buying there.")
+    assert response.status_code == 302
+    opened = events(restricted, "written_vote_opened")
+    assert len(opened) == 1 and opened[0].data["proposed_outcome"] == "suspend"
+    assert response.headers["Location"] == (
+        f"/committees/{committee.id}/meetings/{opened[0].data['meeting_id']}"
+    )

@@ -158,11 +158,53 @@ COMMITTEES = {
         (
             ("committee@example.org", "civil_society"),
             ("Justin Kasereka", "government"),
+            ("Nadine Kahambu", "government"),
             ("Sylvie Kavugho", "industry"),
+            ("Thierry Paluku", "industry"),
         ),
     ),
 }
 PROVINCIAL_COMMITTEE = "Comité provincial de suivi du Nord-Kivu"
+LOCAL_COMMITTEE = "Comité local de suivi de Masisi (Rubaya)"
+
+# The committees at work around the demo's "now" (casework.demo.committees).
+# The provincial committee met three days ago: who was absent, its guest, its two votes.
+HELD_MEETING_PLACE = "Gouvernorat du Nord-Kivu, salle de réunion, Goma"
+HELD_MEETING_ABSENT = "Nadine Kahambu"
+HELD_MEETING_GUEST = ("Espérance Bahati", "Association des femmes de Masisi", "civil_society")
+# (case key, proposed outcome, rationale, discussion, votes by member, recusal or None);
+# a member is named as in COMMITTEES, the recusal as (member, conflict of interest).
+# fmt: off
+HELD_MEETING_ITEMS = (
+    (
+        "ngungu-night", "suspend",
+        "Soldiers take the diggers' minerals at night: purchases from the Ngungu pits are "
+        "suspended until the sector command withdraws the unit and a visit confirms it.",
+        "The industry members warned that a suspension hits the diggers first. The committee "
+        "asks the cooperative to keep paying registered production through the exporter "
+        "while the suspension lasts, and the mines division to write to the sector command "
+        "this week.",
+        {"committee@example.org": "for", "Justin Kasereka": "for", "Sylvie Kavugho": "against",
+         "Thierry Paluku": "for"},
+        None,
+    ),
+    (
+        "mushaki-fardc", "continue_with_mitigation",
+        "The levy at the Mushaki barrier fell from 2000 FC to 500 FC a bag after the meeting "
+        "with the sector command: mitigation continues, reviewed again in 30 days.",
+        "The field team saw the barrier twice this month. Members want the levy gone, not "
+        "lowered: the next review decides on suspension if any payment is still asked.",
+        {"committee@example.org": "for", "Justin Kasereka": "for", "Sylvie Kavugho": "abstain"},
+        ("Thierry Paluku", "His trading house buys coltan that passes the Mushaki barrier."),
+    ),
+)
+# fmt: on
+# The day after, the chair opened an urgent written vote on the restricted case; one
+# member has voted so far.
+WRITTEN_VOTE = ("bisie-sgbv", "Justin Kasereka", "for")
+# The Masisi local committee meets in five days; its agenda is proposed from what awaits it.
+COMING_MEETING_PLACE = "Bureau de l'administrateur du territoire, Masisi"
+COMING_MEETING_LINK = "https://meet.example.org/comite-masisi"
 
 AUTHORITY = {
     "CD": "Division provinciale des Mines",

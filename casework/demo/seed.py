@@ -31,6 +31,7 @@ from casework.committees.models import Committee, CommitteeMembership
 from casework.committees.scope import covering
 from casework.contacts.models import Contact
 from casework.demo import data
+from casework.demo.committees import show_committees_at_work
 from casework.demo.data import Report
 from casework.extensions import db
 from casework.messages.models import Message
@@ -165,6 +166,7 @@ class _Seeder:
         self._contacts()
         for report in data.REPORTS:
             _CaseWalk(self, report).run()
+        show_committees_at_work(self)
         clock.freeze(self.now)
         self._do_not_contact()
         self._read_old_notices()
@@ -499,17 +501,29 @@ class _CaseWalk:
         self.add_actions(self.committee_member())
 
     def vote(self, outcome: str, rationale: str) -> None:
-        """The committee meets on the case: every member present votes for the proposal."""
-        committee, chair = self.case.committee, self.supervisor
+        """The committee meets on the case: every member present votes for the proposal.
+
+        One meeting per decision, with this case alone on its agenda: the walks are not in
+        time order, so what else was before the committee that day is not known here
+        (`casework.demo.committees` shows full meetings around "now"). The meeting is held
+        and over before the demo's "now", at shorter notice if the walk is near it."""
+        committee = self.case.committee
+        chair = committee.chair or self.supervisor
+        room = self.s.now - timedelta(minutes=1) - self.t
+        notice = min(timedelta(hours=2), room / 3)
+        voting = min(timedelta(hours=self.rng.uniform(2, 3)), room * 2 / 3)
         meeting = meetings.schedule_meeting(
             committee,
-            starts_dt=clock.now() + timedelta(hours=2),
+            starts_dt=self.t + notice,
             place="Bureau du comité" if committee.language == "fr" else "District office",
             actor=chair,
         )
-        item = next(i for i in meeting.items if i.case_id == self.case.id)
+        for other in [i for i in meeting.items if i.case_id != self.case.id]:
+            meetings.remove_item(other, actor=chair)
+        item = next((i for i in meeting.items if i.case_id == self.case.id), None)
+        item = item or meetings.add_item(meeting, self.case, actor=chair)
         meetings.set_proposal(item, outcome=outcome, rationale=rationale, actor=chair)
-        self.later(2, 3)
+        self.at(self.t + max(voting, notice))
         meetings.record_attendance(meeting, member_ids=committee.member_ids(), actor=chair)
         for membership in committee.memberships:
             votes.cast_vote(item, membership.user, "for", actor=chair)

@@ -155,3 +155,42 @@ def test_the_demo_shows_notices_contacts_reminders_and_the_age_limit(db, runner)
     assert channels >= {"email", "sms"}
     automatic = db.session.scalars(select(CaseEvent).where(CaseEvent.kind == "message_out"))
     assert any(e.data.get("automatic") for e in automatic)  # milestones and feedback
+
+
+def test_the_demo_shows_committees_at_work(db, runner):
+    from casework.cases.permissions import is_restricted
+    from casework.committees.models import Meeting
+
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    now = clock.now()
+    held = db.session.scalars(select(Meeting).where(Meeting.kind == "meeting")).all()
+    assert all(m.starts_dt < now for m in held if m.status == "closed")  # none in the future
+
+    # Minutes to read: a closed meeting with attendance by sector, a guest, two items voted
+    # (one with a recusal, kept with its reason), what was not reached postponed.
+    minutes = [m for m in held if m.status == "closed" and any(a.is_guest for a in m.attendance)]
+    [meeting] = minutes
+    assert {a.sector for a in meeting.attendance} == {"government", "industry", "civil_society"}
+    members_present = [a for a in meeting.attendance if not a.is_guest]
+    assert len(members_present) < len(meeting.committee.memberships)  # someone was absent
+    voted = [i for i in meeting.items if i.status in {"adopted", "not_adopted"}]
+    assert len(voted) == 2 and all(i.result and i.discussion for i in voted)
+    recused = [v for i in voted for v in i.votes if v.choice == "recused"]
+    assert len(recused) == 1 and recused[0].reason
+    assert all(i.decision.tally["votes"] for i in voted if i.status == "adopted")
+
+    # A meeting to come, in about five days, with its proposed agenda.
+    [coming] = [m for m in held if m.status == "open"]
+    assert timedelta(days=4) < coming.starts_dt - now < timedelta(days=6)
+    assert coming.items and any(i.proposed_outcome for i in coming.items)
+
+    # An urgent written vote still open, one member having voted, on a restricted case
+    # that its committee knows by its brief.
+    [written] = db.session.scalars(select(Meeting).where(Meeting.kind == "written")).all()
+    assert written.is_open and written.starts_dt < now < written.closes_dt
+    [item] = written.items
+    assert len(item.votes) == 1
+    case = item.case
+    assert is_restricted(case) and case.committee_brief and case.status == "escalated"
+    assert case.committee_id == written.committee_id

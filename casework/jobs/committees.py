@@ -50,11 +50,10 @@ def close_written_votes() -> dict[str, int]:
     for meeting_id in due:
         try:
             item = _close(meeting_id)
-        except InvalidInput:  # another run counted it first
+        except Exception as error:
             db.session.rollback()
-            continue
-        except Exception:
-            db.session.rollback()
+            if isinstance(error, InvalidInput) and not _is_open(meeting_id):
+                continue  # another run counted it first
             log.exception("written vote %s not closed; retried at the next run", meeting_id)
             failed.append(meeting_id)
             continue
@@ -63,6 +62,12 @@ def close_written_votes() -> dict[str, int]:
     if failed:
         raise WrittenVotesFailed(f"{len(failed)} written vote(s) not closed: meetings {failed}")
     return summary
+
+
+def _is_open(meeting_id: int) -> bool:
+    status = db.session.scalar(select(Meeting.status).where(Meeting.id == meeting_id))
+    db.session.rollback()
+    return status == "open"
 
 
 def _close(meeting_id: int) -> AgendaItem | None:

@@ -15,6 +15,7 @@ from casework.notices.models import Notice
 from notifications.models import JobRun
 from tests.committees.bodies import committee_with
 from tests.jobs.conftest import START, events, notices
+from tests.jobs.test_concurrency import twice_at_once
 
 DEADLINE = START + timedelta(hours=72)
 
@@ -181,6 +182,23 @@ def test_one_written_vote_that_fails_does_not_keep_the_others_from_closing(
     monkeypatch.setattr(votes, "close_written_vote", real)  # the next run closes it
     assert jobs.close_written_votes() == {"adopted": 1, "not adopted": 0, "lapsed": 0}
     assert fresh_meeting(db, broken).status == "closed"
+
+
+@pytest.mark.postgres
+def test_two_written_vote_runs_at_once_count_each_vote_once(
+    app, db, at, body, supervisor, make_case
+):
+    committee, members = body
+    for _ in range(4):
+        case = make_case(status="escalated", level=1, committee_id=committee.id)
+        meeting = written_vote(db, case, supervisor)
+        for member in members:
+            vote(db, meeting, member)
+    at(DEADLINE)
+    results = twice_at_once(app, jobs.close_written_votes)
+    assert sum(r["adopted"] for r in results) == 4
+    assert len(db.session.scalars(select(Decision)).all()) == 4
+    assert len(notices(db, "vote_result")) == 4 * (len(members) + 1)
 
 
 def test_the_scheduler_runs_the_written_votes_job_by_its_name(

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -351,10 +352,12 @@ def new_meeting(committee_id: int):
         else:
             db.session.commit()
             flash(
-                _(
+                ngettext(
                     "The meeting is scheduled and the members are invited. "
-                    "%(count)s case(s) are on the proposed agenda.",
-                    count=len(meeting.items),
+                    "%(num)s case is on the proposed agenda.",
+                    "The meeting is scheduled and the members are invited. "
+                    "%(num)s cases are on the proposed agenda.",
+                    len(meeting.items),
                 ),
                 "info",
             )

@@ -150,9 +150,10 @@ def open_written_vote(committee_id: int):
     from casework.cases.views import render_case  # the case page, with this form bound
 
     if not can_view(current_user, case):
-        # A chair who reads only the committee brief: the refusal goes to its page.
-        for problem in problems or [_("Check the written vote's proposal and try again.")]:
-            flash(problem, "error")
+        # A chair who reads only the committee brief opened it there: back to that page,
+        # with what was wrong (its form is not re-shown as typed).
+        for problem in problems or [e for field in form for e in field.errors]:
+            flash(str(problem), "error")
         return redirect(f"/committees/{committee.id}/cases/{case.reference}")
     return render_case(case, bound=("written_vote", form), status=422, problems=problems)
 
@@ -198,7 +199,7 @@ def _minutes_items(meeting: Meeting) -> list[dict[str, Any]]:
 @bp.get("/<int:committee_id>/meetings/<int:meeting_id>/minutes")
 def minutes(committee_id: int, meeting_id: int):
     committee, meeting = load_meeting(committee_id, meeting_id)
-    voted = {v.user_id for item in meeting.items for v in item.votes}
+    voted = {v.user_id for item in meeting.items for v in item.votes if v.choice in CHOICES}
     with force_locale(committee.language):
         return render_template(
             "committees/minutes.html",

@@ -62,7 +62,7 @@ def test_a_committee_meets_votes_with_a_recusal_and_prints_its_minutes(
 ):
     from playwright.sync_api import expect
 
-    committee, members = board(make_committee, make_user)
+    committee, members = board(make_committee, make_user, language="en")  # minutes' language
     # A second industry member, so that the industry sector still takes part in a vote
     # on which the first is recused.
     josue = make_user("committee", name="Josué Mapendo")

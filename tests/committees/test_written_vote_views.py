@@ -138,3 +138,26 @@ def test_a_written_vote_closed_at_its_deadline_shows_its_decision_on_the_case(
     assert "Reached by an urgent written vote." in page
     assert "For: 3 · Against: 0 · Abstain: 0" in page
     assert "Adopted: 3 for, 0 against, 0 abstained." in text_of(client.get(meeting_url(meeting)))
+    committee.language = "en"
+    _db.session.commit()
+    minutes = text_of(client.get(meeting_url(meeting) + "/minutes"))
+    assert "Members who took part in the written vote" in minutes
+    assert "For (3): Claudine Furaha, Gloire Mukendi, Innocent Bahati" in minutes
+
+
+def test_the_chair_opens_a_written_vote_on_a_restricted_case_from_its_brief(
+    login_as, make_committee, make_user, make_case
+):
+    committee, members = board(make_committee, make_user)
+    case = before(make_case, committee, level=1, category="SA-SGBV", committee_brief="Brief.")
+    client, _ = login_as(user=members["government"])
+    brief = f"/committees/{committee.id}/cases/{case.reference}"
+    assert client.get(case_url(case)).status_code == 403  # the chair reads the brief only
+
+    refused = post_form(client, brief, _open_url(committee), outcome="suspend", rationale="")
+    assert refused.headers["Location"] == brief
+    assert "Give the rationale the members vote on." in text_of(client.get(brief))
+    opened = post_form(client, brief, _open_url(committee), outcome="suspend", rationale="Urgent.")
+
+    meeting = _db.session.scalars(select(Meeting)).one()
+    assert opened.headers["Location"].endswith(meeting_url(meeting))

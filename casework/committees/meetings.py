@@ -11,6 +11,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import flag_modified
 
 from casework import clock
 from casework.auth.models import User
@@ -208,8 +209,10 @@ def set_proposal(
 
 def _changed(meeting: Meeting) -> None:
     """The agenda and attendance are part of the meeting: touching its row bumps its
-    version, so another chair's open form is now stale."""
+    version, so another chair's open form is now stale (flagged, so that even an unchanged
+    time under a frozen clock writes the row)."""
     meeting.updated_dt = clock.now()
+    flag_modified(meeting, "updated_dt")
 
 
 # ------------------------------------------------------------------ attendance
@@ -218,7 +221,11 @@ def _changed(meeting: Meeting) -> None:
 def record_attendance(
     meeting: Meeting, *, member_ids: set[int], actor: User, expected_version: int | None = None
 ) -> Meeting:
-    """The members present: replaces the list of present members (guests stay)."""
+    """The members present: replaces the list of present members (guests stay).
+
+    A member who voted for themselves on an open item stays present: they took part on
+    the call, and a chair's attendance form loaded before their vote must not silently
+    drop it (their vote would stop counting)."""
     require_run(meeting.committee, actor)
     check_version(meeting, expected_version)
     require_open(meeting)
@@ -228,6 +235,14 @@ def record_attendance(
     unknown = set(member_ids) - set(members)
     if unknown:
         raise InvalidInput(_l("Only the committee's members are marked present; add guests apart."))
+    voted_online = {
+        v.user_id
+        for item in meeting.items
+        if item.is_open
+        for v in item.votes
+        if v.recorded_by_id == v.user_id
+    }
+    member_ids = set(member_ids) | (voted_online & set(members))
     for row in [a for a in meeting.attendance if not a.is_guest]:
         if row.user_id not in member_ids:
             meeting.attendance.remove(row)

@@ -153,7 +153,7 @@ def open_written_vote(committee_id: int):
         # A chair who reads only the committee brief opened it there: back to that page,
         # with what was wrong (its form is not re-shown as typed).
         for problem in problems or [e for field in form for e in field.errors]:
-            flash(str(problem), "error")
+            flash(_("Check the written vote: %(problem)s", problem=problem), "error")
         return redirect(f"/committees/{committee.id}/cases/{case.reference}")
     return render_case(case, bound=("written_vote", form), status=422, problems=problems)
 

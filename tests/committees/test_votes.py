@@ -14,6 +14,7 @@ from casework.cases import operations as ops
 from casework.cases.models import CaseEvent
 from casework.committees import meetings, votes
 from casework.committees.models import Decision, Vote
+from casework.committees.operations import StaleMeeting
 from casework.errors import InvalidInput, PermissionDenied
 from casework.extensions import db as _db
 from tests.committees.bodies import committee_with
@@ -292,3 +293,32 @@ def test_a_written_vote_refuses_a_vote_after_its_deadline(db, body, make_case):
     clock.freeze(meeting.closes_dt)
     with pytest.raises(InvalidInput, match="closed at its deadline"):
         votes.cast_vote(meeting.items[0], industry, "for", actor=industry)
+
+
+def test_an_attendance_form_loaded_before_a_members_own_vote_keeps_them_present(body, case):
+    committee, (chair, industry, civil) = body
+    meeting, item = sit(committee, chair, present=(chair, industry))
+    loaded = meeting.version
+    votes.cast_vote(item, civil, "for", actor=civil)  # on the call: marked present
+    _db.session.commit()
+    meetings.record_attendance(
+        meeting, member_ids={chair.id, industry.id}, actor=chair, expected_version=loaded
+    )
+    _db.session.commit()
+    assert civil.id in meetings.present_ids(meeting)
+    assert votes.counts(item)["for"] == 1
+
+
+def test_each_agenda_or_attendance_change_bumps_the_meeting_version_under_a_frozen_clock(
+    body, case
+):
+    committee, (chair, industry, _) = body
+    meeting, _ = sit(committee, chair, present=(chair,))
+    before = meeting.version
+    meetings.record_attendance(meeting, member_ids={chair.id, industry.id}, actor=chair)
+    _db.session.commit()
+    assert meeting.version == before + 1
+    with pytest.raises(StaleMeeting):
+        meetings.record_attendance(
+            meeting, member_ids={chair.id}, actor=chair, expected_version=before
+        )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request
+from flask import redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -40,12 +40,14 @@ from casework.cases.owners import owner_choices
 from casework.cases.permissions import (
     PHONE_ROLES,
     PUBLISH_ROLES,
+    can_view,
     can_work,
     is_restricted,
     sees_full_case,
 )
 from casework.cases.views import WORKING_ROLES, assignable_users, bp, get_case
 from casework.committees.models import Committee
+from casework.committees.operations import can_read_brief
 from casework.committees.scope import covering
 from casework.errors import GuardFailed, TransitionNotAllowed
 from casework.extensions import db
@@ -256,6 +258,11 @@ def _what_is_missing(case: Case, names) -> dict[str, list[str]]:
 
 @bp.get("/<reference>")
 def detail(reference: str):
+    case = db.session.scalar(select(Case).where(Case.reference == reference.strip().upper()))
+    if case is not None and not can_view(current_user, case) and can_read_brief(current_user, case):
+        # A committee member following a link to a restricted case of their committee reads
+        # its brief, the only part of it they may read.
+        return redirect(f"/committees/{case.committee_id}/cases/{case.reference}")
     case = get_case(reference)
     if is_restricted(case):  # who read a restricted report is on its record
         operations.record_restricted_view(case, actor=current_user, via="page")

@@ -139,3 +139,15 @@ def test_the_api_list_leaves_a_restricted_report_to_the_recorded_detail(
     assert entry["description"] is None and entry["title"] is None
     assert "Mama Neema" not in listed.get_data(as_text=True)
     assert events(case, "restricted_viewed") == []
+
+
+def test_a_member_opening_the_restricted_case_is_sent_to_its_brief(db, escalated, login_as):
+    case, committee, member = escalated
+    client, _ = login_as(user=member)
+    response = client.get(case_url(case))
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/committees/{committee.id}/cases/{case.reference}"
+    page = text_of(client.get(response.headers["Location"]))
+    assert BRIEF in page and "Mama Neema" not in page and "0991112233" not in page
+    outsider, _ = login_as("committee")
+    assert outsider.get(case_url(case)).status_code == 403

@@ -142,7 +142,7 @@ def _require_open(case: Case) -> None:
         raise InvalidInput(_l("This case is closed; reopen it before changing it."))
 
 
-def _set_deadline(case: Case) -> None:
+def restart_deadline(case: Case) -> None:
     """A new state: its deadline clock starts now, its reminders from the beginning."""
     now = clock.now()
     delta = deadline_for(case.status, case.level)
@@ -209,7 +209,7 @@ def create_case(
         case.suggested_site = suggested_site
     elif suggested_site_id is not None:
         case.suggested_site_id = suggested_site_id
-    _set_deadline(case)
+    restart_deadline(case)
     db.session.add(case)
     db.session.flush()
     _heads()[case.id] = (case.event_count, case.last_event_hash)  # as this flush wrote them
@@ -294,7 +294,7 @@ def fire(
         case.closed_dt = None
         case.age_limit_dt = _age_limit(case)
         case.age_stage = 0
-    _set_deadline(case)
+    restart_deadline(case)
     _touch(case)
     event_data: dict[str, Any] = {"transition": name, "from": source, "to": case.status}
     for key in ("resolution", "reason", "committee_id", "duplicate_of_id", "comment"):

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from casework import clock
 from casework.auth.models import User
 from casework.cases.models import Case
-from casework.cases.operations import record_event
+from casework.cases.operations import record_event, restart_deadline
 from casework.committees.meetings import new_item, present_ids, require_open
 from casework.committees.models import AgendaItem, Attendance, Committee, Decision, Meeting, Vote
 from casework.committees.operations import can_run, require_run, tell_members, verdict_text
@@ -179,6 +179,10 @@ def close_item(item: AgendaItem, *, discussion: str = "", actor: User | None) ->
         item.status = "adopted" if adopted.holds else "not_adopted"
         item.result = verdict_text(adopted)
     item.closed_dt, item.closed_by_id = now, actor.id if actor else None
+    if item.reason == "review" and item.status != "lapsed":
+        # The progress review is done: the state's deadline (the next review) starts again,
+        # and with it the case's place on a later agenda.
+        restart_deadline(item.case)
     decision = None
     if item.status == "adopted":
         decision = Decision(

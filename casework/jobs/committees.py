@@ -24,6 +24,7 @@ from casework.auth.models import User
 from casework.cases.models import Case
 from casework.cases.permissions import can_view, is_restricted
 from casework.committees import votes
+from casework.committees.meetings import propose_agenda
 from casework.committees.models import AgendaItem, Meeting
 from casework.committees.operations import can_read_brief, tell_members, verdict_text
 from casework.errors import InvalidInput
@@ -125,7 +126,10 @@ def _worded(verdict: Verdict) -> LazyString:
 
 
 def remind_meetings(batch: int = BATCH) -> dict[str, int]:
-    """Remind the members of each open meeting starting within a day; commits per batch."""
+    """Remind the members of each open meeting starting within a day; commits per batch.
+
+    The agenda is proposed again first: a case escalated, or whose mitigation review fell
+    due, since the meeting was scheduled is on it when the members read the reminder."""
     now = clock.now()
     reminded = 0
     coming = select(Meeting).where(
@@ -138,6 +142,7 @@ def remind_meetings(batch: int = BATCH) -> dict[str, int]:
         for meeting in meetings:
             if meeting.created_dt > meeting.starts_dt - MEETING_REMINDER_BEFORE:
                 continue  # scheduled inside the day before: the invitation was the reminder
+            propose_agenda(meeting)
             key = f"meeting_reminder:{meeting.id}"
             if tell_members(meeting, "meeting_reminder", key=key, actor=None):
                 reminded += 1

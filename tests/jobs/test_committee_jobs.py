@@ -271,3 +271,32 @@ def test_a_meeting_that_has_started_is_not_reminded(db, at, body):
     schedule(db, committee, members[0], START + timedelta(days=3))
     at(START + timedelta(days=3, minutes=5))  # the scheduler was down the day before
     assert jobs.remind_meetings() == {"reminded": 0}
+
+
+def test_a_mitigation_review_falling_due_joins_the_next_agenda_and_restarts_when_reviewed(
+    db, at, body, make_case
+):
+    committee, (chair, industry, civil) = body
+    meeting = schedule(db, committee, chair, START + timedelta(days=10))
+    assert meeting.items == []
+    case = make_case(status="mitigation", level=2, category="BRB", committee_id=committee.id)
+    case.due_dt = START + timedelta(days=5)  # the 90-day progress review, due before the meeting
+    db.session.commit()
+
+    at(START + timedelta(days=9, hours=1))
+    jobs.remind_meetings()
+    [item] = fresh_meeting(db, meeting).items
+    assert (item.case_id, item.reason) == (case.id, "review")
+
+    at(START + timedelta(days=10, minutes=5))
+    meetings.set_proposal(item, outcome="continue_with_mitigation", rationale="On track.",
+                          actor=chair)  # fmt: skip
+    meetings.record_attendance(
+        item.meeting, member_ids={chair.id, industry.id, civil.id}, actor=chair
+    )
+    for member in (chair, industry, civil):
+        votes.cast_vote(item, member, "for", actor=chair)
+    votes.close_item(item, actor=chair)
+    db.session.commit()
+    db.session.refresh(case)
+    assert case.due_dt == START + timedelta(days=10, minutes=5) + timedelta(days=90)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from casework import clock
 from casework.extensions import Model, UTCDateTime, db
 from workflows import RESOLUTIONS, STATES
+from workflows.committees import FLAGGED_OUTCOMES
 
 # Annex II categories and local risks: code -> (meaning, default level). See DOMAIN.md.
 CATEGORIES: dict[str, tuple[str, int]] = {
@@ -157,6 +158,11 @@ class Case(Model):
         """The outcome of the committee's latest voted decision."""
         valid = self.valid_decisions
         return valid[-1].outcome if valid else None
+
+    @property
+    def is_trade_stopped(self) -> bool:
+        """The committee's latest voted decision suspends trade or disengages (flagged)."""
+        return self.decision_outcome in FLAGGED_OUTCOMES
 
     @property
     def lacks_committee_brief(self) -> bool:

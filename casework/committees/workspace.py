@@ -19,7 +19,7 @@ from casework.committees.meetings import cases_before
 from casework.committees.models import AgendaItem, Committee, Decision, Meeting
 from casework.committees.operations import can_read_brief
 from casework.extensions import db
-from workflows.committees import BEFORE_COMMITTEE, FLAGGED_OUTCOMES
+from workflows.committees import BEFORE_COMMITTEE
 
 PAST_MEETINGS_SHOWN = 20
 DECISIONS_SHOWN = 50
@@ -41,7 +41,7 @@ class CaseEntry:
     @property
     def flagged(self) -> bool:
         """The latest voted decision stops trade (suspend, disengage)."""
-        return self.case.decision_outcome in FLAGGED_OUTCOMES
+        return self.case.is_trade_stopped
 
 
 def brief_path(committee_id: int, case: Case) -> str:

@@ -38,3 +38,14 @@ def test_a_proposal_not_adopted_and_a_written_vote_read_as_sentences(
     html = text_of(client.get(case_url(case)))
     assert "did not decide: the proposal was not adopted." in html
     assert meetings.cases_before(committee) == [case]
+
+
+def test_a_decision_to_suspend_is_flagged_on_the_case_page(
+    login_as, make_case, make_committee, decide
+):
+    committee = make_committee()
+    case = make_case(status="escalated", committee_id=committee.id, level=2, category="BRB")
+    client, _ = login_as("supervisor")
+    assert "flag-trade-stopped" not in text_of(client.get(case_url(case)))
+    decide(case, "suspend")
+    assert "The committee decided: Temporarily suspend." in text_of(client.get(case_url(case)))

@@ -4,6 +4,7 @@ from casework.auth.models import ApiToken, User
 from casework.cases.models import Case, CaseEvent, Corroboration, MitigationAction
 from casework.committees.models import Committee, CommitteeMembership, Decision
 from casework.contacts.models import Contact
+from casework.evidence.models import EvidenceFile
 from casework.messages.models import Message
 from casework.notices.models import Notice
 from casework.reporters.models import Reporter
@@ -19,6 +20,7 @@ __all__ = [
     "Contact",
     "Corroboration",
     "Decision",
+    "EvidenceFile",
     "JobRun",
     "Message",
     "MitigationAction",

@@ -6,7 +6,16 @@ import secrets
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    event,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework import clock
@@ -101,6 +110,12 @@ class Case(Model):
     is_published: Mapped[bool] = mapped_column(default=False)
     # Safety: nothing is sent to the reporter while set (an officer's audited switch).
     do_not_contact: Mapped[bool] = mapped_column(default=False)
+    # Reported with ANON: no number was ever stored; nothing can contact the reporter.
+    is_anonymous: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A supervisor's legal hold: the reporter's contact details are kept past retention.
+    legal_hold_reason: Mapped[str | None] = mapped_column(db.Text)
+    # When the reporter's contact details were erased (ERASE, or the retention purge).
+    contact_erased_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # How far the reminders of the running deadline have gone: 0 none, 1 warned, 2 breach
     # told, 3 supervisors told (the operations reset it whenever a new deadline starts).
     deadline_stage: Mapped[int] = mapped_column(default=0)

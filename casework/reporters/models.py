@@ -37,6 +37,8 @@ class Reporter(Model):
     language_source: Mapped[str | None] = mapped_column(String(10))
     anonymity: Mapped[str] = mapped_column(String(20), default="confidential")
     opted_out_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The reporter texted ERASE and was asked to confirm (the confirmation must follow soon).
+    erase_requested_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     @classmethod

@@ -32,6 +32,8 @@ class Notice(Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     read_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # Where opening a notice about no case leads in the app (a meeting, a brief), if anywhere.
+    path: Mapped[str | None] = mapped_column(String(300))
 
     case = relationship("Case")
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, url_for
 from flask_babel import force_locale
@@ -136,6 +137,7 @@ def _notify_user(user: User, kind: str, *, key: str, case: Case | None, **contex
     rendered = render(kind, user.language, case=case, recipient=user,
                       restricted=case is not None and is_restricted(case), **context)  # fmt: skip
     now = clock.now()
+    path = urlsplit(str(context["url"] or "")).path if case is None else ""
     notice = Notice(
         user_id=user.id,
         case_id=case.id if case is not None else None,
@@ -144,6 +146,7 @@ def _notify_user(user: User, kind: str, *, key: str, case: Case | None, **contex
         body=rendered.text,
         created_dt=now,
         dedupe_key=key,
+        path=path[:300] if path.startswith("/") and path != "/notifications" else None,
     )
     try:
         with db.session.begin_nested():  # a concurrent duplicate leaves the caller usable

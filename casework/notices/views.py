@@ -19,6 +19,7 @@ from casework.extensions import db
 from casework.notices.forms import SettingsForm
 from casework.notices.inbox import mark_all_read, mark_read, own_notice, page_of_notices
 from casework.notices.operations import unread_count
+from casework.security import safe_next
 from workflows.notices import KINDS, NoticeKind, default_channels, kinds_for
 
 bp = Blueprint("notices", __name__, url_prefix="/notifications")
@@ -75,7 +76,7 @@ def open_notice(notice_id: int):
     db.session.commit()
     if notice.case is not None:
         return redirect(url_for("cases.detail", reference=notice.case.reference))
-    return redirect(url_for("notices.index"))
+    return redirect(safe_next(notice.path, url_for("notices.index")))
 
 
 @bp.post("/read")

@@ -168,3 +168,23 @@ def test_a_notice_made_by_a_colleague_shows_in_the_list(db, login_as, make_user,
     html = officer_client.get("/notifications").get_data(as_text=True)
     assert case.reference in html and 'class="notice unread"' in html
     assert header_count(html) == "Notifications: 1 unread"
+
+
+def test_a_meeting_invitation_opens_the_meeting_page(db, login_as, make_committee, make_user):
+    from datetime import timedelta
+
+    from casework import clock
+    from casework.committees import meetings
+
+    committee = make_committee()
+    client, member = login_as("committee", committee=committee)
+    chair = make_user("supervisor")
+    meeting = meetings.schedule_meeting(
+        committee, starts_dt=clock.now() + timedelta(days=3), place="Goma", actor=chair
+    )
+    db.session.commit()
+    [notice] = db.session.scalars(select(Notice).where(Notice.user_id == member.id))
+    assert notice.kind == "meeting_invitation" and notice.case_id is None
+    token = csrf_token(client, "/notifications")
+    response = client.post(f"/notifications/{notice.id}/open", data={"csrf_token": token})
+    assert response.headers["Location"] == f"/committees/{committee.id}/meetings/{meeting.id}"

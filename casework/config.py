@@ -107,7 +107,18 @@ def load_settings(instance_path: str) -> dict:
         "CASEWORK_REFERENCE_PREFIX": os.environ.get("CASEWORK_REFERENCE_PREFIX", "CW"),
         "CASEWORK_FOLLOWUP_WINDOW_HOURS": _int("CASEWORK_FOLLOWUP_WINDOW_HOURS", 24),
         "CASEWORK_SMS_HOURLY_LIMIT": _int("CASEWORK_SMS_HOURLY_LIMIT", 20),
+        # Days after a reporter's last case closes before their contact details are erased
+        # (casework/jobs/retention.py); a case on legal hold keeps them.
+        "CASEWORK_REPORTER_RETENTION_DAYS": _int("CASEWORK_REPORTER_RETENTION_DAYS", 365),
         "CASEWORK_API_PAGE_SIZE": _int("CASEWORK_API_PAGE_SIZE", 50),
+        # Evidence files (casework/evidence/storage.py): unset keeps them in instance/files/;
+        # a folder path or file:///path; or s3://bucket[/prefix]?endpoint_url=...&region=...
+        # for an S3-compatible store shared by several web hosts (credentials from the usual
+        # AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws, or access_key_id= and
+        # secret_access_key= in the URL). Bytes are encrypted with CASEWORK_DATA_KEY either way.
+        "CASEWORK_FILES_URL": os.environ.get("CASEWORK_FILES_URL", "").strip(),
+        # The largest file an officer may attach (bytes); a request body may be 1 MB more.
+        "CASEWORK_FILE_MAX_BYTES": _int("CASEWORK_FILE_MAX_BYTES", 20 * 1024 * 1024),
         "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": twilio_token,
         "TWILIO_WEBHOOK_SHARED_KEY": os.environ.get("TWILIO_WEBHOOK_SHARED_KEY", ""),

@@ -65,3 +65,12 @@ def lookup_hashes(value: str) -> list[str]:
 
 def lookup_hash(value: str) -> str:
     return lookup_hashes(value)[0]
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """Encrypt a file's bytes under the newest key (evidence files at rest)."""
+    return MultiFernet(list(_keys(_raw()))).encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    return MultiFernet(list(_keys(_raw()))).decrypt(token)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from casework.config import load_settings
 from casework.extensions import babel, csrf, db, login_manager, mail, migrate
@@ -24,8 +25,18 @@ def _template_folder() -> str:
     raise RuntimeError("Casework's templates are missing; reinstall the package.")
 
 
+class BoundedInt(IntegerConverter):
+    """``<int:...>`` in every route: ids beyond the databases' integer columns are a 404,
+    not a database error (PostgreSQL's integer ends at 2**31 - 1)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder=_template_folder(), instance_relative_config=True)
+    app.url_map.converters["int"] = BoundedInt  # before any route is added
     app.config.update(load_settings(app.instance_path))
     if config:
         app.config.update(config)
@@ -82,6 +93,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(notices_bp)  # /notifications: the user's list and settings
     app.register_blueprint(contacts_bp)  # /contacts: stakeholder contacts
     app.register_blueprint(committees_bp)  # /committees: workspaces, meetings, votes
+    from casework.evidence.views import bp as evidence_bp
+
+    app.register_blueprint(evidence_bp)  # /cases/<ref>/files: evidence files on a case
     init_messages(app)  # the outbox's resolvers and hooks; never starts a scheduler
     from casework.jobs import init_app as init_jobs
 

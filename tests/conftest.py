@@ -119,8 +119,10 @@ class _Client(FlaskClient):
 
 
 @pytest.fixture
-def app(_schema, app_config):
-    app = create_app(test_config(_schema, **app_config))
+def app(_schema, app_config, tmp_path):
+    # Evidence files go to the test's own folder, never the checkout's instance/.
+    files = {"CASEWORK_FILES_URL": str(tmp_path / "files")}
+    app = create_app(test_config(_schema, **{**files, **app_config}))
     app.test_client_class = _Client
     with app.app_context():
         yield app

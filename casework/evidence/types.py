@@ -98,9 +98,9 @@ def check_file(data: bytes, *, max_bytes: int) -> str:
     if len(data) > max_bytes:
         raise InvalidInput(
             _l(
-                "The file is too large (%(size)s MB); files up to %(limit)s MB are accepted.",
-                size=f"{len(data) / 1_048_576:.1f}",
-                limit=f"{max_bytes / 1_048_576:g}",
+                "The file is too large (%(size)s); files up to %(limit)s are accepted.",
+                size=human_size(len(data)),
+                limit=human_size(max_bytes),
             )
         )
     content_type = detect(data)
@@ -113,6 +113,13 @@ def check_file(data: bytes, *, max_bytes: int) -> str:
             )
         )
     return content_type
+
+
+def human_size(size: int) -> str:
+    """20 MB, 1.5 MB, 98 KB: sizes as people say them (a limit, a file)."""
+    if size >= 1_048_576:
+        return f"{size / 1_048_576:.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(size / 1024))} KB"
 
 
 def extension_for(content_type: str) -> str:

@@ -42,7 +42,7 @@ from casework.evidence.operations import (
     may_read,
     read_file,
 )
-from casework.evidence.types import ALLOWED, ALLOWED_SUMMARY
+from casework.evidence.types import ALLOWED, ALLOWED_SUMMARY, human_size
 from casework.extensions import db
 
 bp = Blueprint("evidence", __name__)
@@ -87,19 +87,15 @@ def _labels() -> dict:
     return {
         "file_source_labels": SOURCE_LABELS,
         "file_types_allowed": ALLOWED_SUMMARY,
-        "file_max_mb": _max_mb,
+        "file_max_size": _max_size,
     }
 
 
-def _max_mb() -> str:
-    return f"{current_app.config['CASEWORK_FILE_MAX_BYTES'] / 1_048_576:g}"
+def _max_size() -> str:
+    return human_size(current_app.config["CASEWORK_FILE_MAX_BYTES"])
 
 
-@bp.app_template_filter("filesize")
-def _filesize(size: int) -> str:
-    if size >= 1_048_576:
-        return f"{size / 1_048_576:.1f} MB"
-    return f"{max(1, round(size / 1024))} KB"
+bp.add_app_template_filter(human_size, "filesize")
 
 
 def _load(reference: str, file_id: int) -> EvidenceFile:
@@ -198,7 +194,7 @@ def _too_large(exc: RequestEntityTooLarge):
     back = url_for("cases.detail", reference=reference) if reference else url_for("core.index")
     return (
         render_template(
-            "evidence/too_large.html", limit_mb=_max_mb(), allowed=ALLOWED_SUMMARY, back=back
+            "evidence/too_large.html", limit=_max_size(), allowed=ALLOWED_SUMMARY, back=back
         ),
         413,
     )

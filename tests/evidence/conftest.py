@@ -66,7 +66,8 @@ def storage_kind() -> str:
 def app_config(request, storage_kind):
     """The folder in the test's tmp_path (tests/conftest.py), or a fresh bucket."""
     if storage_kind == "s3":
-        client, bucket = request.getfixturevalue("s3_bucket")
+        _client, bucket = request.getfixturevalue("s3_bucket")
         endpoint = request.getfixturevalue("moto_endpoint")
-        return {"CASEWORK_FILES_URL": f"s3://{bucket}/casework?endpoint_url={endpoint}&region=us-east-1"}  # fmt: skip
+        query = f"endpoint_url={endpoint}&region=us-east-1"
+        return {"CASEWORK_FILES_URL": f"s3://{bucket}/casework?{query}"}
     return {}

@@ -5,10 +5,17 @@
     ...
     fake.requests[0].form["To"], fake.requests[0].auth  # what the client sent
     fake.fail_next(1, status=400, code=21211)          # Twilio-style errors
+    url = fake.add_media(b"...", "image/jpeg")         # an MMS's media, as Twilio serves it
+    fake.fail_next(1, status=503, method="GET")        # the next media fetch fails
+    fake.deleted                                       # media paths DELETEd so far
     fake.stop()
 
-Only ``POST /2010-04-01/Accounts/{sid}/Messages.json`` (create) and ``GET .../{sid}.json``
-(fetch) are answered; anything else gets Twilio's 404 JSON.
+Answered: ``POST /2010-04-01/Accounts/{sid}/Messages.json`` (create), ``GET .../{sid}.json``
+(fetch), and an inbound message's media: ``GET .../Messages/{MM...}/Media/{ME...}`` (the
+bytes; Basic auth as the account required) and ``DELETE`` on it (``.json`` or not; recorded
+in ``deleted`` without the suffix). Anything else gets Twilio's 404 JSON. `add_media`
+returns the media's ``https://api.twilio.com/...`` URL, as Twilio's webhook gives it: the
+app reaches the fake by rewriting that host to ``TWILIO_API_BASE_URL``.
 """
 
 from __future__ import annotations
@@ -28,6 +35,11 @@ from urllib.parse import parse_qs
 
 _CREATE = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Messages\.json$")
 _FETCH = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Messages/(?P<sid>SM\w+)\.json$")
+_MEDIA = re.compile(
+    r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Messages/(?P<message>(?:MM|SM)\w+)/Media/ME\w+(?:\.json)?$"
+)
+TWILIO_API = "https://api.twilio.com"
+ACCOUNT = "AC" + "0" * 32  # the tests' TWILIO_ACCOUNT_SID
 
 ERROR_MESSAGES = {
     21211: "The 'To' number is not a valid phone number.",
@@ -52,6 +64,13 @@ class _Failure:
     status: int
     code: int
     message: str
+    method: str = "POST"
+
+
+@dataclass
+class _Media:
+    data: bytes
+    content_type: str
 
 
 @dataclass
@@ -61,6 +80,8 @@ class TwilioFake:
     delay: float = 0.0  # seconds to wait before answering (to widen race windows)
     requests: list[RecordedRequest] = field(default_factory=list)
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    media: dict[str, _Media] = field(default_factory=dict)  # by path
+    deleted: list[str] = field(default_factory=list)  # media paths DELETEd, in order
     _failures: list[_Failure] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -105,14 +126,42 @@ class TwilioFake:
 
     # ------------------------------------------------------------------ control
     def fail_next(
-        self, count: int = 1, *, status: int = 500, code: int = 20500, message: str | None = None
+        self,
+        count: int = 1,
+        *,
+        status: int = 500,
+        code: int = 20500,
+        message: str | None = None,
+        method: str = "POST",
     ) -> None:
-        """Answer the next ``count`` create requests with a Twilio error instead."""
+        """Answer the next ``count`` requests of ``method`` (POST: creates; GET: media and
+        message fetches) with a Twilio error instead."""
         with self._lock:
             for _ in range(count):
                 self._failures.append(
-                    _Failure(status, code, message or ERROR_MESSAGES.get(code, "Error"))
+                    _Failure(status, code, message or ERROR_MESSAGES.get(code, "Error"), method)
                 )
+
+    def add_media(
+        self,
+        data: bytes,
+        content_type: str = "image/jpeg",
+        *,
+        account: str = ACCOUNT,
+        message_sid: str | None = None,
+    ) -> str:
+        """Serve ``data`` as a media item of an inbound message; its Twilio URL."""
+        message_sid = message_sid or "MM" + secrets.token_hex(16)
+        media_sid = "ME" + secrets.token_hex(16)
+        path = f"/2010-04-01/Accounts/{account}/Messages/{message_sid}/Media/{media_sid}"
+        with self._lock:
+            self.media[path] = _Media(data, content_type)
+        return TWILIO_API + path
+
+    def media_fetches(self) -> list[RecordedRequest]:
+        """The GET requests for media received (answered or not), in order."""
+        with self._lock:
+            return [r for r in self.requests if r.method == "GET" and _MEDIA.match(r.path)]
 
     @property
     def sent(self) -> list[dict[str, Any]]:
@@ -129,9 +178,18 @@ class TwilioFake:
     def _record(self, request: RecordedRequest) -> _Failure | None:
         with self._lock:
             self.requests.append(request)
-            if request.method == "POST" and self._failures:
-                return self._failures.pop(0)
+            for i, failure in enumerate(self._failures):
+                if failure.method == request.method:
+                    return self._failures.pop(i)
         return None
+
+    def _delete_media(self, path: str) -> bool:
+        path = path.removesuffix(".json")  # the resource's URL; the bytes' URL has no suffix
+        with self._lock:
+            if self.media.pop(path, None) is None:
+                return False
+            self.deleted.append(path)
+            return True
 
     def _create(self, account: str, form: dict[str, str]) -> dict[str, Any]:
         now = format_datetime(datetime.now(UTC), usegmt=True)
@@ -203,6 +261,26 @@ class _Handler(BaseHTTPRequestHandler):
             },
         )
 
+    def _media(self, method: str, path: str, match: re.Match[str], auth) -> None:
+        if auth is None or auth[0] != match["account"]:
+            return self._error(401, 20003, ERROR_MESSAGES[20003])
+        if method == "DELETE":
+            if not self.fake._delete_media(path):
+                return self._error(404, 20404, "The requested resource was not found")
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        media = self.fake.media.get(path)
+        if media is None:
+            return self._error(404, 20404, "The requested resource was not found")
+        self.send_response(200)
+        self.send_header("Content-Type", media.content_type)
+        self.send_header("Content-Length", str(len(media.data)))
+        self.end_headers()
+        self.wfile.write(media.data)
+        return None
+
     def _handle(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length).decode() if length else ""
@@ -217,6 +295,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(401, 20003, ERROR_MESSAGES[20003])
         if failure is not None:
             return self._error(failure.status, failure.code, failure.message)
+        media = _MEDIA.match(path)
+        if media is not None and method in {"GET", "DELETE"}:
+            return self._media(method, path, media, request.auth)
         if method == "POST" and create:
             if not form.get("To") or not (form.get("From") or form.get("MessagingServiceSid")):
                 return self._error(400, 21604, "A 'To' phone number is required.")
@@ -230,3 +311,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         self._handle("GET")
+
+    def do_DELETE(self):
+        self._handle("DELETE")

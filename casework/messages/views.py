@@ -13,6 +13,7 @@ from casework.errors import CaseworkError, PermissionDenied
 from casework.extensions import db
 from casework.messages.delivery import may_retry, message_states
 from casework.messages.delivery import reason as delivery_reason
+from casework.messages.media import error_words, media_views
 from casework.messages.models import Message
 from casework.messages.operations import (
     case_messages,
@@ -69,6 +70,8 @@ def reporter_contact(case):
 bp.add_app_template_global(outbound_messages, "outbound_messages")
 bp.add_app_template_global(message_states, "message_states")
 bp.add_app_template_global(delivery_reason, "delivery_reason")
+bp.add_app_template_global(media_views, "message_media")  # templates/messages/_media.html
+bp.add_app_template_global(error_words, "media_error_words")
 
 
 # How a message went when it did not simply go the way the reporter wrote (see

@@ -124,6 +124,9 @@ def load_settings(instance_path: str) -> dict:
         "TWILIO_WEBHOOK_SHARED_KEY": os.environ.get("TWILIO_WEBHOOK_SHARED_KEY", ""),
         "TWILIO_FROM_NUMBER": os.environ.get("TWILIO_FROM_NUMBER", ""),
         "TWILIO_API_BASE_URL": os.environ.get("TWILIO_API_BASE_URL", ""),
+        # Delete Twilio's copy of an MMS/WhatsApp media once it is a file on its case (the
+        # media-fetch job); off by default: Twilio keeps it until deleted.
+        "CASEWORK_DELETE_TWILIO_MEDIA": _bool(os.environ.get("CASEWORK_DELETE_TWILIO_MEDIA")),
         # WhatsApp: the sender (default TWILIO_FROM_NUMBER) and the approved template
         # (Content SID) for messages outside WhatsApp's 24-hour window.
         "TWILIO_WHATSAPP_FROM": os.environ.get("TWILIO_WHATSAPP_FROM", ""),

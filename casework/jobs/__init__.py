@@ -17,6 +17,8 @@ import notifications
 # id -> (function by text reference, trigger, trigger arguments); times are UTC.
 JOBS: dict[str, tuple[str, str, dict[str, int | str]]] = {
     "deadlines": ("casework.jobs.deadlines:sweep", "interval", {"minutes": 5}),
+    # Media sent by MMS or WhatsApp, fetched from Twilio onto their case (retries inside).
+    "media-fetch": ("casework.jobs.media:sweep", "interval", {"minutes": 2}),
     # Hourly: each owner is reminded from 08:00 their time, whatever their time zone.
     "action-reminders": ("casework.jobs.actions:sweep", "cron", {"minute": 10}),
     # Daily, at 08:00 UTC: 09:00-11:00 across the region, a decent hour for an SMS.

@@ -13,6 +13,7 @@ from tests.jobs.conftest import START, notices
 
 JOB_IDS = [
     "deadlines",
+    "media-fetch",
     "action-reminders",
     "reporter-feedback",
     "age-limit",

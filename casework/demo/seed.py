@@ -33,6 +33,7 @@ from casework.contacts.models import Contact
 from casework.demo import data
 from casework.demo.committees import show_committees_at_work
 from casework.demo.data import Report
+from casework.demo.evidence import add_demo_files
 from casework.extensions import db
 from casework.messages.models import Message
 from casework.notices.models import Notice
@@ -169,6 +170,7 @@ class _Seeder:
         show_committees_at_work(self)
         clock.freeze(self.now)
         self._do_not_contact()
+        add_demo_files(self)  # a photo with a caption, a page of a logbook, a PDF
         self._read_old_notices()
         db.session.flush()
         return self.result

@@ -22,7 +22,8 @@ def reporters() -> None:
 @reporters.command("rotate-key")
 @with_appcontext
 def rotate_key() -> None:
-    """Re-encrypt every reporter phone number under the newest CASEWORK_DATA_KEY key.
+    """Re-encrypt every reporter phone number, then every evidence file, under the newest
+    CASEWORK_DATA_KEY key.
 
     Rotation: put the new Fernet key first in CASEWORK_DATA_KEY ('NEW,OLD'), run this
     command, then remove OLD. Lookup hashes are recomputed with the new key too. All rows
@@ -54,3 +55,22 @@ def rotate_key() -> None:
         raise SystemExit(1) from None
     db.session.commit()
     click.echo(f"Re-encrypted {count} reporter phone number(s) under the newest key.")
+    from casework.evidence.keys import reencrypt_files
+
+    files = reencrypt_files()
+    click.echo(f"Re-encrypted {files.done} evidence file(s) under the newest key.")
+    if files.missing or files.undecryptable:
+        if files.missing:
+            click.echo(
+                f"Error: evidence file(s) {', '.join(map(str, files.missing))} are missing "
+                "from storage (casework audit verify names their cases).",
+                err=True,
+            )
+        if files.undecryptable:
+            click.echo(
+                f"Error: evidence file(s) {', '.join(map(str, files.undecryptable))} do not "
+                "decrypt with any key in CASEWORK_DATA_KEY: keep the old key until they are "
+                "found and re-encrypted.",
+                err=True,
+            )
+        raise SystemExit(1)

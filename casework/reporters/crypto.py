@@ -74,3 +74,7 @@ def encrypt_bytes(data: bytes) -> bytes:
 
 def decrypt_bytes(token: bytes) -> bytes:
     return MultiFernet(list(_keys(_raw()))).decrypt(token)
+
+
+def rotate_bytes(token: bytes) -> bytes:
+    return MultiFernet(list(_keys(_raw()))).rotate(token)

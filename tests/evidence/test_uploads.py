@@ -144,3 +144,15 @@ def test_the_file_on_the_case_record_names_its_sha256_and_details(login_as, make
         "source": "reporter",
         "caption": "Reçu de la barrière",
     }
+
+
+def test_the_timeline_says_who_added_and_who_downloaded_a_file(login_as, make_case, db):
+    client, officer = login_as("officer")
+    case = make_case(status="verifying")
+    upload(client, case, samples.pdf(), "attestation.pdf", source="third_party")
+    file = db.session.scalar(select(EvidenceFile))
+    client.get(f"/cases/{case.reference}/files/{file.id}")
+    page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    sha = file.sha256[:12]
+    assert f"{officer.name} added the file attestation.pdf (A third party; SHA-256 {sha}…)." in page
+    assert f"{officer.name} downloaded the file attestation.pdf." in page

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 ATTACH_ROLES = frozenset({"officer", "supervisor"})
 PREVIEW_MAX_PX = 1024
+PREVIEW_SOURCE_MAX_PIXELS = 40_000_000
 CAPTION_MAX = 2000
 
 
@@ -87,6 +88,11 @@ def make_preview(data: bytes, content_type: str) -> bytes | None:
         return None
     try:
         with Image.open(io.BytesIO(data)) as img:
+            if img.format != "JPEG" and img.width * img.height > PREVIEW_SOURCE_MAX_PIXELS:
+                # Decoded in full (only JPEG decodes at a reduced scale): a small PNG of
+                # huge dimensions would take gigabytes of a web worker's memory.
+                log.info("no preview for a %sx%s image", img.width, img.height)
+                return None
             img.draft("RGB", (PREVIEW_MAX_PX, PREVIEW_MAX_PX))  # JPEG: decode smaller, faster
             upright = ImageOps.exif_transpose(img)
             upright.thumbnail((PREVIEW_MAX_PX, PREVIEW_MAX_PX))

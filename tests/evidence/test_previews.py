@@ -54,3 +54,13 @@ def test_a_transparent_png_gets_a_flat_preview_and_a_document_none(login_as, mak
     assert client.get(f"/cases/{case.reference}/files/{pdf.id}/preview").status_code == 409
     page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
     assert f"/files/{png.id}/preview" in page and f"/files/{pdf.id}/preview" not in page
+
+
+def test_an_image_too_large_to_decode_safely_is_kept_without_a_preview(login_as, make_case, db):
+    client, _ = login_as("officer")
+    case = make_case(status="verifying")
+    out = io.BytesIO()
+    Image.new("1", (8000, 6000)).save(out, "PNG")  # 48 megapixels, a few kilobytes
+    assert upload(client, case, out.getvalue(), "huge.png").status_code == 303
+    file = db.session.scalar(select(EvidenceFile))
+    assert file.preview_key is None and file.content_type == "image/png"

@@ -4,6 +4,12 @@ Keywords are matched on the whole message (``HELP``, ``STOP``, ``FR``...) or on 
 word (``STATUS <ref>``, ``NEW <text>``), ignoring case, accents and trailing punctuation.
 Whole-message matching matters: "Aidez-nous", "Msaada! watu wenye silaha..." or
 "Hali ni mbaya..." are reports, not requests for help or status.
+
+Anonymous reports: ``ANON <text>`` (also ``ANONYMOUS``; French ``ANONYME``; Swahili
+``BILA JINA``, "without a name", or ``BILAJINA``) opens a case that keeps no number, and a
+message that starts with a case reference (``CW-7K3Q-92MX more details``) is an addition
+to that case: the only way back to an anonymous case (`casework.intake.anonymous`). A
+reference alone asks for the case's status, like ``STATUS <ref>``.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ LANGUAGE = {
     "swahili": "sw",
     "kiswahili": "sw",
 }
+# The first word(s) of an anonymous report. What an SMS user types: short, no accents.
+ANON = {"anon": "en", "anonymous": "en", "anonyme": "fr", "bila jina": "sw", "bilajina": "sw"}
 
 # Letters people type for the digits they resemble (Crockford base32 leaves them out).
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
@@ -100,6 +108,12 @@ def parse(body: str, *, prefix: str = "CW") -> Parsed:
         return Parsed("new_without_text", language=NEW[whole])
     if whole in STATUS:
         return Parsed("status", language=STATUS[whole])
+    anonymous = _anonymous(text, prefix)
+    if anonymous is not None:
+        return anonymous
+    addition = by_reference(text, prefix)
+    if addition is not None:
+        return addition
 
     match = re.match(r"([^\s:]+)\s*[:\s]\s*(.*)", text, re.DOTALL)
     if match is None:
@@ -115,3 +129,35 @@ def parse(body: str, *, prefix: str = "CW") -> Parsed:
     if word in NEW and rest:
         return Parsed("new", text=rest, language=NEW[word])
     return Parsed("report", text=body)
+
+
+def _anonymous(text: str, prefix: str) -> Parsed | None:
+    """``ANON <text>``: kind anon (with ``reference`` when the text starts with one, the
+    way back to an earlier anonymous report); ``ANON`` alone: anon_without_text; None when
+    the message does not start with an anonymity keyword."""
+    for count in (2, 1):  # "bila jina" is two words
+        parts = re.split(r"[\s:]+", text.strip(), maxsplit=count)
+        head = fold(" ".join(parts[:count])).strip(_TRAILING)
+        if len(parts) < count or head not in ANON:
+            continue
+        rest = parts[count].strip().lstrip(_TRAILING) if len(parts) > count else ""
+        if not rest:
+            return Parsed("anon_without_text", language=ANON[head])
+        after = by_reference(rest, prefix)
+        reference = after.reference if after is not None else None
+        return Parsed("anon", text=rest, language=ANON[head], reference=reference)
+    return None
+
+
+def by_reference(text: str, prefix: str) -> Parsed | None:
+    """A message that starts with a case reference, prefix included (``CW-7K3Q-92MX ...``,
+    ``cw 7k3q 92mx: ...``): kind by_reference, ``text`` what follows (maybe nothing)."""
+    reference = re.escape(prefix) + r"[\s\-]*([0-9A-Za-z]{4})[\s\-]*([0-9A-Za-z]{4})"
+    match = re.match(r"\s*" + reference + r"(?![0-9A-Za-z])(.*)", text, re.IGNORECASE | re.DOTALL)
+    if match is None:
+        return None
+    normalised = normalise_reference(match.group(1) + match.group(2), prefix)
+    if normalised is None:
+        return None
+    rest = match.group(3).strip().lstrip(_TRAILING)
+    return Parsed("by_reference", text=rest, reference=normalised)

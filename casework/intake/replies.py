@@ -28,6 +28,23 @@ REPLIES: dict[str, dict[str, str]] = {
             "Added to your report {ref}. Thank you. To start a separate report, send NEW "
             "followed by the text."
         ),
+        # Anonymous reports (ANON): nothing can reach the reporter, the reference is all.
+        "anon_case": (
+            "Anonymous report received. Ref {ref}. We keep no number, so we cannot write to "
+            "you: start any SMS about it with {ref}. For news, send STATUS {ref} from any "
+            "phone. Keep this ref private."
+        ),
+        "anon_follow_up": (
+            "Added to anonymous report {ref}. Your number is not kept. Start every SMS about "
+            "it with {ref}."
+        ),
+        "anon_without_text": (
+            "Send ANON followed by your report, in one message. We will not keep your number."
+        ),
+        "ref_not_found": (
+            "No anonymous report found with this reference. Check it, then start your SMS with "
+            "the reference, or send ANON followed by a new report."
+        ),
         "status": "Report {ref}: {status}. Thank you for reporting.",
         "not_found": (
             "No report found for this reference from your number. Check it and send STATUS "
@@ -35,7 +52,8 @@ REPLIES: dict[str, dict[str, str]] = {
         ),
         "help": (
             "Text what happened, where and when; you get a reference. STATUS <ref>: news. "
-            "NEW <text>: a separate report. STOP: no more SMS. FR / SW: French / Kiswahili."
+            "NEW <text>: a separate report. ANON <text>: no number kept. STOP: no more SMS. "
+            "FR / SW: French / Kiswahili."
         ),
         "stop": "You will get no more SMS from us. Send START to receive them again.",
         "start": "SMS from us are on again. Send HELP to see how this number works.",
@@ -52,6 +70,23 @@ REPLIES: dict[str, dict[str, str]] = {
             "Ajouté à votre signalement {ref}. Merci. Pour un autre signalement, envoyez "
             "NOUVEAU suivi du texte."
         ),
+        "anon_case": (
+            "Signalement anonyme enregistré. Réf {ref}. Nous ne gardons pas votre numéro et ne "
+            "pourrons pas vous écrire: commencez tout SMS à ce sujet par {ref}. Pour le suivi, "
+            "envoyez STATUT {ref} depuis n'importe quel téléphone. Gardez cette réf secrète."
+        ),
+        "anon_follow_up": (
+            "Ajouté au signalement anonyme {ref}. Votre numéro n'est pas gardé. Commencez "
+            "chaque SMS à ce sujet par {ref}."
+        ),
+        "anon_without_text": (
+            "Envoyez ANONYME suivi de votre signalement, en un seul message. Nous ne garderons "
+            "pas votre numéro."
+        ),
+        "ref_not_found": (
+            "Aucun signalement anonyme avec cette référence. Vérifiez-la et commencez votre SMS "
+            "par la référence, ou envoyez ANONYME suivi d'un nouveau signalement."
+        ),
         "status": "Signalement {ref}: {status}. Merci de votre signalement.",
         "not_found": (
             "Aucun signalement avec cette référence depuis votre numéro. Vérifiez-la et "
@@ -59,7 +94,8 @@ REPLIES: dict[str, dict[str, str]] = {
         ),
         "help": (
             "Écrivez ce qui s'est passé, où et quand; vous recevrez une référence. STATUT "
-            "<réf>: suivi. NOUVEAU <texte>: autre signalement. STOP: plus de SMS. "
+            "<réf>: suivi. NOUVEAU <texte>: autre signalement. ANONYME <texte>: sans garder "
+            "le numéro. STOP: plus de SMS. "
             "EN / SW: anglais / kiswahili."
         ),
         "stop": (
@@ -80,6 +116,23 @@ REPLIES: dict[str, dict[str, str]] = {
             "Imeongezwa kwenye ripoti yako {ref}. Asante. Kwa ripoti nyingine, tuma MPYA "
             "ikifuatiwa na maelezo."
         ),
+        "anon_case": (
+            "Ripoti bila jina imepokelewa. Namba {ref}. Hatuhifadhi namba yako ya simu, "
+            "hatutaweza kukuandikia: anza kila ujumbe kuhusu ripoti hii kwa {ref}. Kujua hali, "
+            "tuma HALI {ref} kutoka simu yoyote. Weka namba hii siri."
+        ),
+        "anon_follow_up": (
+            "Imeongezwa kwenye ripoti bila jina {ref}. Namba yako ya simu haihifadhiwi. Anza "
+            "kila ujumbe kuhusu ripoti hii kwa {ref}."
+        ),
+        "anon_without_text": (
+            "Tuma BILA JINA ikifuatiwa na ripoti yako, kwa ujumbe mmoja. Hatutahifadhi namba "
+            "yako ya simu."
+        ),
+        "ref_not_found": (
+            "Hakuna ripoti bila jina yenye namba hii. Hakikisha namba na uanze ujumbe wako kwa "
+            "namba hiyo, au tuma BILA JINA ikifuatiwa na ripoti mpya."
+        ),
         "status": "Ripoti {ref}: {status}. Asante kwa kuripoti.",
         "not_found": (
             "Hakuna ripoti yenye namba hii kutoka kwa simu yako. Hakikisha namba na utume "
@@ -87,7 +140,8 @@ REPLIES: dict[str, dict[str, str]] = {
         ),
         "help": (
             "Tuma kilichotokea, wapi na lini; utapata namba ya ripoti. HALI <namba>: habari. "
-            "MPYA <maelezo>: ripoti nyingine. STOP: hakuna SMS tena. "
+            "MPYA <maelezo>: ripoti nyingine. BILA JINA <maelezo>: bila namba yako. "
+            "STOP: hakuna SMS tena. "
             "EN / FR: Kiingereza / Kifaransa."
         ),
         "stop": "Hutapokea SMS tena kutoka kwetu. Tuma START kupokea tena.",

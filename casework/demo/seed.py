@@ -34,6 +34,7 @@ from casework.demo import data
 from casework.demo.committees import show_committees_at_work
 from casework.demo.data import Report
 from casework.demo.evidence import add_demo_files
+from casework.demo.media import add_demo_media
 from casework.extensions import db
 from casework.messages.models import Message
 from casework.notices.models import Notice
@@ -171,6 +172,7 @@ class _Seeder:
         clock.freeze(self.now)
         self._do_not_contact()
         add_demo_files(self)  # a photo with a caption, a page of a logbook, a PDF
+        add_demo_media(self)  # a WhatsApp photo fetched onto its case, a video refused
         self._read_old_notices()
         db.session.flush()
         return self.result

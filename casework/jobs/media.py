@@ -244,6 +244,19 @@ def _fetch(session: requests.Session, settings: Settings, item: dict[str, Any]) 
         return Answer(error="network")
 
 
+def attach_media(message: Message, i: int, data: bytes) -> dict[str, Any]:
+    """Settle item ``i`` of ``message`` with bytes already in hand, as a fetch would:
+    attached, or refused on the record; the new item (not yet on the message). Flushes,
+    never commits. For the demo, which has no Twilio to fetch from."""
+    config = current_app.config
+    settings = Settings("", "", "", int(config["CASEWORK_FILE_MAX_BYTES"]), False)
+    counts = dict.fromkeys(("fetched", "refused"), 0)
+    item = dict(message.media[i])
+    return _settle_fetch(
+        message, i, item, Answer(data=data), clock.now(), counts, settings=settings
+    )
+
+
 def _settle_fetch(
     message: Message,
     i: int,

@@ -167,6 +167,7 @@ def create_case(
     suggested_level: int | None = None,
     suggested_site: Site | None = None,
     suggested_site_id: int | None = None,
+    is_anonymous: bool = False,
 ) -> Case:
     """Open a case in the first state, from any source (SMS, web form, CLI, seed).
 
@@ -209,17 +210,18 @@ def create_case(
         case.suggested_site = suggested_site
     elif suggested_site_id is not None:
         case.suggested_site_id = suggested_site_id
+    if is_anonymous:  # an ANON report: no reporter, and nothing may ever reach one
+        if reporter is not None:
+            raise InvalidInput(_l("An anonymous case has no reporter."))
+        case.is_anonymous = True
     restart_deadline(case)
     db.session.add(case)
     db.session.flush()
     _heads()[case.id] = (case.event_count, case.last_event_hash)  # as this flush wrote them
-    record_event(
-        case,
-        "created",
-        actor=actor,
-        data={"channel": channel, "status": case.status},
-        flush=False,
-    )
+    data: dict[str, Any] = {"channel": channel, "status": case.status}
+    if is_anonymous:  # on the chain from the start: the case was anonymous when it opened
+        data["anonymous"] = True
+    record_event(case, "created", actor=actor, data=data, flush=False)
     return case
 
 

@@ -135,6 +135,9 @@ def _insert_ignoring_conflict(model: type, index: str, values: dict[str, Any]):
     return db.session.scalars(stmt.returning(model)).first()
 
 
+_WITH_TEXT = frozenset({"report", "new", "empty", "anon", "anon_without_text", "by_reference"})
+
+
 @dataclass(frozen=True)
 class _Reading:
     """What the text says, worked out before the transaction takes any lock."""
@@ -148,7 +151,8 @@ class _Reading:
 
 def _read(inbound: Inbound, sender: Sender) -> _Reading:
     parsed = keywords.parse(inbound.body, prefix=current_app.config["CASEWORK_REFERENCE_PREFIX"])
-    is_report = parsed.kind in {"report", "new"} or (parsed.kind == "empty" and inbound.media)
+    # A report has words or media; so have ANON and an addition by reference.
+    is_report = parsed.kind in _WITH_TEXT and bool(parsed.text or inbound.media)
     if not is_report:
         return _Reading(parsed, "", None)
     text = parsed.text
@@ -201,7 +205,18 @@ def receive_message(inbound: Inbound) -> Outcome:
             return Outcome("duplicate")
     # Changes to the message gather into one UPDATE at the next explicit flush.
     with db.session.no_autoflush:
+        if _anonymous().concerns(reading.parsed):  # decided before any reporter is made
+            handled = _anonymous().handle(message, reading, sender, now)
+            if isinstance(handled, Outcome):
+                return handled
+            reading = handled
         return _act_on(message, reading, sender, now)
+
+
+def _anonymous():
+    from casework.intake import anonymous  # it imports this module
+
+    return anonymous
 
 
 def keep_failed(inbound: Inbound, *, with_reporter: bool = True) -> Message | None:
@@ -214,11 +229,21 @@ def keep_failed(inbound: Inbound, *, with_reporter: bool = True) -> Message | No
     now = clock.now()
     sender = parse_sender(inbound.sender)
     message = _store_inbound(inbound, sender, now, is_flagged=True, flag_reason=PROCESSING_FAILED)
-    if message is None or not with_reporter:
+    if message is None or not with_reporter or _may_be_anonymous(inbound.body):
         return message
     reporter, _ = _reporter_for(sender, now, keywords.Parsed("report"), None)
     message.reporter_id = reporter.id
     return message
+
+
+def _may_be_anonymous(body: str) -> bool:
+    """Whether a message may be ANON or about an anonymous case (its number must then not
+    be kept, even after a failure); when even that cannot be read, assume it may."""
+    try:
+        prefix = current_app.config["CASEWORK_REFERENCE_PREFIX"]
+        return _anonymous().concerns(keywords.parse(body, prefix=prefix))
+    except Exception:
+        return True
 
 
 # Inbound messages that should be on a case and are not: kept after a failure, or (before
@@ -296,6 +321,12 @@ def replay(message_id: int) -> Outcome:
     if message is None:
         return Outcome("duplicate")
     with db.session.no_autoflush:
+        if reporter is None and _anonymous().concerns(reading.parsed):
+            # Kept without its sender: processed anonymously, with nobody to answer.
+            handled = _anonymous().handle(message, reading, sender, now)
+            if isinstance(handled, Outcome):
+                return handled
+            reading = handled
         if reporter is None:
             return _file_without_sender(message, reading)
         if not failed:

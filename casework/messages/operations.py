@@ -72,6 +72,13 @@ class DoNotContact(ReporterUnreachable):
 def check_reachable(reporter: Reporter | None, case: Case | None = None) -> Reporter:
     """The reporter, if a message may go to them (about ``case``, when given); else the
     reason, as a domain error."""
+    if case is not None and case.is_anonymous:
+        raise ReporterUnreachable(
+            _l(
+                "This case was reported anonymously (ANON): no number was kept, so nothing "
+                "can be sent to the reporter."
+            )
+        )
     if case is not None and case.do_not_contact:
         raise DoNotContact()
     if reporter is None:

@@ -10,6 +10,11 @@ simulator sent (MessageSid prefix ``SMSIM``), the replies to them and what Casew
 about the cases they opened or added to (milestones, feedback, officers' messages): should
 one of these numbers belong to a real person who texts the programme, the simulator shows
 nothing of it.
+
+An anonymous message (``ANON ...``, or an addition by reference) keeps no trace of its
+number, so nothing in the database ties it to the simulator's number: the officer's own
+session remembers the MessageSids the simulator sent (`remember`), and the thread shows
+those messages, if stored without a sender, and the replies to them.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ class Result:
     status_code: int
     twiml: str
     reply: str | None
+    sid: str = ""
 
 
 def can_sign() -> bool:
@@ -83,7 +89,26 @@ def send(number: str, body: str, *, channel: str = "sms") -> Result:
     headers = {"X-Twilio-Signature": sign(url, params)}
     base_url = request.host_url.rstrip("/") + request.script_root
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    return _post_in_own_thread(app, base_url, params, headers)
+    result = _post_in_own_thread(app, base_url, params, headers)
+    return Result(result.status_code, result.twiml, result.reply, params["MessageSid"])
+
+
+REMEMBERED = 30  # SIDs per number kept in the session, newest last
+
+
+def remember(session, number: str, sid: str) -> None:
+    """Keep ``sid`` in the officer's session: the way back to the simulator's anonymous
+    messages, which are stored without their number."""
+    sids = dict(session.get(SESSION_SIDS) or {})
+    sids[number] = [*(sids.get(number) or []), sid][-REMEMBERED:]
+    session[SESSION_SIDS] = sids
+
+
+def remembered(session, number: str) -> list[str]:
+    return list((session.get(SESSION_SIDS) or {}).get(number) or [])
+
+
+SESSION_SIDS = "intake.simulator.sids"
 
 
 def _post_in_own_thread(app: Flask, base_url: str, params, headers) -> Result:
@@ -123,39 +148,29 @@ def reply_text(twiml: str) -> str | None:
     return (body.text if body is not None else element.text) or ""
 
 
-def thread(number: str, user, limit: int = 50) -> list[Message]:
-    """The simulator's messages from ``number`` and the replies to them, oldest first; a
-    message on a case the user may not see is left out."""
+def thread(number: str, user, limit: int = 50, sids: list[str] | None = None) -> list[Message]:
+    """The simulator's messages from ``number`` and the replies to them, oldest first, with
+    the anonymous ones among ``sids`` (see `remember`); a message on a case the user may
+    not see is left out."""
     if number not in ALLOWED:
         return []
+    shown = []
+    if sids:
+        anonymous = select(Message.id).where(
+            Message.provider_sid.in_(sids),
+            Message.provider_sid.startswith(SID_PREFIX),
+            Message.reporter_id.is_(None),
+        )
+        shown.append(or_(Message.id.in_(anonymous), Message.reply_to_id.in_(anonymous)))
     reporter = Reporter.find(number)
-    if reporter is None:
+    if reporter is not None:
+        shown.append(_reporter_thread(reporter))
+    if not shown:
         return []
-    from_simulator = and_(
-        Message.reporter_id == reporter.id,
-        Message.direction == "in",
-        Message.provider_sid.startswith(SID_PREFIX),
-    )
-    sent = select(Message.id).where(from_simulator)
-    # Cases the simulator's messages reported or added to: what Casework sends about them
-    # (milestones, feedback, officers' messages) reaches this phone too.
-    simulated_cases = select(Message.case_id).where(from_simulator, Message.case_id.is_not(None))
     rows = list(
         db.session.scalars(
             select(Message)
-            .where(
-                Message.reporter_id == reporter.id,
-                or_(
-                    and_(Message.direction == "in", Message.provider_sid.startswith(SID_PREFIX)),
-                    and_(
-                        Message.direction == "out",
-                        or_(
-                            Message.reply_to_id.in_(sent),
-                            Message.case_id.in_(simulated_cases),
-                        ),
-                    ),
-                ),
-            )
+            .where(or_(*shown))
             .order_by(Message.created_dt.desc(), Message.id.desc())
             .limit(limit)
         )
@@ -167,3 +182,27 @@ def thread(number: str, user, limit: int = 50) -> list[Message]:
         )
     }
     return [m for m in reversed(rows) if m.case_id is None or can_view(user, cases[m.case_id])]
+
+
+def _reporter_thread(reporter: Reporter):
+    """What the simulator sent as ``reporter``, the replies, and what Casework sent about
+    the cases it reported or added to."""
+    from_simulator = and_(
+        Message.reporter_id == reporter.id,
+        Message.direction == "in",
+        Message.provider_sid.startswith(SID_PREFIX),
+    )
+    sent = select(Message.id).where(from_simulator)
+    # Cases the simulator's messages reported or added to: what Casework sends about them
+    # (milestones, feedback, officers' messages) reaches this phone too.
+    simulated_cases = select(Message.case_id).where(from_simulator, Message.case_id.is_not(None))
+    return and_(
+        Message.reporter_id == reporter.id,
+        or_(
+            and_(Message.direction == "in", Message.provider_sid.startswith(SID_PREFIX)),
+            and_(
+                Message.direction == "out",
+                or_(Message.reply_to_id.in_(sent), Message.case_id.in_(simulated_cases)),
+            ),
+        ),
+    )

@@ -233,6 +233,7 @@ def simulator_send():
         log.exception("The SMS simulator could not reach the webhook")
         flash(_("The message could not be delivered to the webhook; see the server log."), "error")
         return redirect(url_for(".simulator", number=form.number.data, channel=form.channel.data))
+    simulator_ops.remember(session, form.number.data, result.sid)
     session[_LAST] = {
         "number": form.number.data,
         "status_code": result.status_code,
@@ -252,7 +253,9 @@ def _render_simulator(form: SimulatorForm, status: int = 200):
     if last and last.get("number") != number:
         last = None
     db.session.expire_all()
-    messages = simulator_ops.thread(number, current_user)
+    messages = simulator_ops.thread(
+        number, current_user, sids=simulator_ops.remembered(session, number)
+    )
     references = {
         case.id: case.reference
         for case in db.session.scalars(

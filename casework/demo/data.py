@@ -237,6 +237,8 @@ class Report:
     same_reporter_as: str | None = None
     published: bool = False
     anonymous: bool = False
+    # Texted with ANON (ANONYME, BILA JINA): the case keeps no number and has no reporter.
+    anon: bool = False
     reason: str = ""
 
 
@@ -391,7 +393,7 @@ REPORTS: tuple[Report, ...] = (
         "3 femmes violées hier près du puits de Kalimbi par hommes armés en tenue. "
         "Aidez-nous svp.",
         "Three women raped near the Kalimbi pit",
-        anonymous=True,
+        anon=True,
     ),
     _r(
         "kalehe-bridge", "closed_resolved_local", "BRB", 2, None, "fr",

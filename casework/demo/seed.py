@@ -36,6 +36,7 @@ from casework.demo.data import Report
 from casework.demo.evidence import add_demo_files
 from casework.demo.media import add_demo_media
 from casework.extensions import db
+from casework.intake.replies import render as render_reply
 from casework.messages.models import Message
 from casework.notices.models import Notice
 from casework.reporters.models import Reporter
@@ -146,6 +147,10 @@ def seed(random_seed: int = 2026) -> SeedResult:
         return _Seeder(Random(random_seed), now).run()
     finally:
         clock.freeze(previous)
+
+
+# How an anonymous report starts, in each language (casework.intake.keywords.ANON).
+_ANON_WORD = {"fr": "ANONYME ", "sw": "BILA JINA ", "en": "ANON "}
 
 
 class _Seeder:
@@ -372,7 +377,7 @@ class _CaseWalk:
         if r.channel in {"sms", "whatsapp", "phone"}:
             if r.same_reporter_as:
                 reporter = self.s.cases[r.same_reporter_as].reporter
-            else:
+            elif not r.anon:
                 reporter = self.s.reporter_for(self.country, r.language, r.anonymous)
         parts = _split(r.text, r.parts)
         description = "\n".join(parts)
@@ -387,13 +392,16 @@ class _CaseWalk:
                 suggested_category=r.category,
                 suggested_level=CATEGORIES[r.category][1] if r.category else None,
                 suggested_site=self.site,
+                is_anonymous=r.anon,
             )
             for i, part in enumerate(parts):
                 if i:
                     self.later(0.02, 0.2)
-                self.message("in", part, reporter)
+                self.message("in", (_ANON_WORD[r.language] + part) if r.anon else part, reporter)
             self.later(0.001, 0.01)
             ack = data.ACKNOWLEDGEMENTS.get(r.language, data.ACKNOWLEDGEMENTS["en"])
+            if r.anon:  # what the intake answers an ANON report
+                ack = render_reply("anon_case", r.language, ref="{ref}")
             self.message("out", ack.format(ref=self.case.reference), reporter)
         else:  # a hotline call or a field visit: the officer writes the case up
             self.case = ops.create_case(

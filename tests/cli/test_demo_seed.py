@@ -72,6 +72,14 @@ def test_seed_fills_an_empty_database(app, db, runner):
         r.phone.startswith(("+243", "+250", "+257", "+256")) for r in reporters
     )
     assert _count(db, Message) > len(reporters)
+    # An anonymous (ANON) report: no reporter, none of its messages tied to a number.
+    anonymous = [c for c in cases if c.is_anonymous]
+    assert anonymous and all(c.reporter_id is None for c in anonymous)
+    anonymous_ids = {c.id for c in anonymous}
+    assert all(
+        m.reporter_id is None
+        for m in db.session.scalars(select(Message).where(Message.case_id.in_(anonymous_ids)))
+    )
 
     # The printed logins work, and the hash chains check out.
     for role in ROLES:

@@ -248,3 +248,4 @@ def _on_permission_denied(exc: PermissionDenied):
 # The routes, on bp; last, since they import the above.
 from casework.cases import action_views, age_views, case_views, queue_views  # noqa: E402, F401
 from casework.cases.case_views import render_case  # noqa: E402
+from casework.reporters import hold_views  # noqa: E402, F401  (the legal hold)

@@ -53,6 +53,7 @@ REASONS: dict[str, LazyString] = {
     "disabled": _l("the recipient's account is disabled"),
     "inactive": _l("the contact is no longer active"),
     "undeliverable": _l("it could not be delivered"),
+    "contact_erased": _l("the reporter's contact details were erased (contact erased)"),
     # Twilio REST errors (https://www.twilio.com/docs/api/errors)
     "21211": _l("Twilio refused the number: it is not a valid phone number"),
     "21408": _l("Twilio may not send SMS to this country with this account"),

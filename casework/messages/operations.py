@@ -81,6 +81,10 @@ def check_reachable(reporter: Reporter | None, case: Case | None = None) -> Repo
         )
     if case is not None and case.do_not_contact:
         raise DoNotContact()
+    if reporter is None and case is not None and case.contact_erased_dt is not None:
+        raise ReporterUnreachable(
+            _l("The reporter's contact details were erased: Casework can no longer write to them.")
+        )
     if reporter is None:
         raise ReporterUnreachable(_l("This case has no reporter to write to."))
     if reporter.anonymity == "anonymous":
@@ -285,6 +289,10 @@ def _resolve_reporter(ident: str, channel: str) -> str:
     time: a STOP, or a "do not contact" on the case, that came after the message was
     queued still stops it."""
     reporter_id, _, about = ident.partition(":")
+    if not reporter_id.isdigit():  # "reporter:erased": their contact details were erased
+        raise notifications.Undeliverable(
+            "the reporter's contact details were erased", code="contact_erased"
+        )
     case = db.session.get(Case, int(about.removeprefix("case:"))) if about else None
     reporter = db.session.get(Reporter, int(reporter_id))
     try:

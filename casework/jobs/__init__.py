@@ -30,6 +30,8 @@ JOBS: dict[str, tuple[str, str, dict[str, int | str]]] = {
     # day before (hourly, so each reminder goes within the hour of its mark).
     "written-votes": ("casework.jobs.committees:close_written_votes", "interval", {"minutes": 5}),
     "meeting-reminders": ("casework.jobs.committees:remind_meetings", "cron", {"minute": 20}),
+    # Daily: reporters' contact details erased once the retention period ends.
+    "reporter-retention": ("casework.jobs.retention:sweep", "cron", {"hour": 2, "minute": 40}),
 }
 
 

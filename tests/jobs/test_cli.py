@@ -20,6 +20,7 @@ JOB_IDS = [
     "digests",
     "written-votes",
     "meeting-reminders",
+    "reporter-retention",
 ]
 
 

@@ -26,6 +26,9 @@ STATUS = {"status": "en", "statut": "fr", "hali": "sw"}
 NEW = {"new": "en", "nouveau": "fr", "mpya": "sw"}
 STOP = {"stop": None}
 START = {"start": None}
+# ERASE asks for the number to be erased; "ERASE YES" (in any of the languages) confirms.
+ERASE = {"erase": "en", "effacer": "fr", "futa": "sw"}
+ERASE_YES = {"yes": "en", "oui": "fr", "ndiyo": "sw"}
 LANGUAGE = {
     "en": "en",
     "eng": "en",
@@ -51,9 +54,10 @@ _TRAILING = " \t\r\n.!?,;:-_*#"
 @dataclass(frozen=True)
 class Parsed:
     """``kind`` is one of report, new, new_without_text, status, help, stop, start, language,
-    empty. ``language`` is the language the keyword itself is written in, if it has one;
-    ``text`` the report part (for report and new); ``reference`` the normalised reference
-    a status request names (None when it names none; "" when what it names cannot be one)."""
+    erase, erase_confirm, empty. ``language`` is the language the keyword itself is written
+    in, if it has one; ``text`` the report part (for report and new); ``reference`` the
+    normalised reference a status request names (None when it names none; "" when what it
+    names cannot be one)."""
 
     kind: str
     text: str = ""
@@ -102,6 +106,11 @@ def parse(body: str, *, prefix: str = "CW") -> Parsed:
         return Parsed("stop")
     if whole in START:
         return Parsed("start")
+    if whole in ERASE:
+        return Parsed("erase", language=ERASE[whole])
+    words = whole.split()
+    if len(words) == 2 and words[0] in ERASE and words[1].strip(_TRAILING) in ERASE_YES:
+        return Parsed("erase_confirm", language=ERASE[words[0]])
     if whole in LANGUAGE:
         return Parsed("language", language=LANGUAGE[whole])
     if whole in NEW:

@@ -48,7 +48,7 @@ from casework.intake import classify, keywords, language, replies
 from casework.messages import routing
 from casework.messages.models import DELIVERY_STATUSES, Message
 from casework.messages.operations import status_callback_url
-from casework.reporters import crypto
+from casework.reporters import crypto, erasure
 from casework.reporters.models import Reporter, mask_phone
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,8 @@ MAX_MEDIA = 10  # Twilio's own limit per message
 # Flags on inbound messages (``Message.flag_reason``, comma-separated).
 PROCESSING_FAILED = "processing_failed"  # kept after a failure; processed again later
 FLOOD = "flood"  # past the hourly limit: kept on a case, no reply
+# ERASE's confirmation must come within this many hours of the request, else it is asked again.
+ERASE_CONFIRM_HOURS = 24
 # Keywords answered with a fixed text: parsed kind -> reply key (else the help text).
 _KEYWORD_REPLIES = {"language": "language", "new_without_text": "new_without_text"}
 
@@ -334,7 +336,7 @@ def replay(message_id: int) -> Outcome:
             case = _store_flooded(message, reporter, reading, sender)
             return Outcome("flooded", message=message, reporter=reporter, case=case)
         outcome = _act_on(message, reading, sender, now, reporter_id=reporter.id)
-    if outcome.reply is not None:
+    if outcome.reply is not None and outcome.reply.reporter_id is not None:  # not erased
         _queue_reply(outcome.reply)
     return outcome
 
@@ -389,7 +391,9 @@ def _act_on(
     _respond(outcome, reading, sender, now)
     # Set last, like the case id: the message's changes make one UPDATE, at the commit,
     # not one in each flush on the way (no query here needs it: they leave it out by id).
-    message.reporter_id = reporter.id
+    # An erasure leaves the message unlinked: the reporter is gone.
+    if outcome.action != "erased":
+        message.reporter_id = reporter.id
     return outcome
 
 
@@ -406,6 +410,11 @@ def _respond(outcome: Outcome, reading: _Reading, sender: Sender, now) -> None:
             lang = _language(reporter, parsed, None, sender)
             text = replies.render(parsed.kind, lang)
             outcome.reply = _reply(message, reporter, text, lang, confirm_stop=True)
+        return
+
+    # Like an opt-out, a request to be forgotten is answered whatever else is going on.
+    if parsed.kind in {"erase", "erase_confirm"}:
+        _erase(outcome, parsed, sender, now)
         return
 
     if not is_new and _is_flooded(reporter, message, now):
@@ -602,6 +611,48 @@ def _opt(reporter: Reporter, kind: str, now, message: Message) -> None:
     )
     for case in cases:
         record_event(case, event, actor=None, data={"message_id": message.id}, flush=False)
+
+
+def _erase(outcome: Outcome, parsed: keywords.Parsed, sender: Sender, now) -> None:
+    """ERASE asks for a confirmation (``ERASE YES`` within ERASE_CONFIRM_HOURS); the
+    confirmation erases the number at once (`casework.reporters.erasure`), and the reply
+    saying so is the last message that number gets. A number we did not know is erased
+    straight away (there is nothing to confirm: it was only just written). While a case is
+    on legal hold nothing is erased: the reporter is told their request is noted, and each
+    of their cases gets it on its record for a person to follow up."""
+    reporter, message = outcome.reporter, outcome.message
+    assert reporter is not None and message is not None
+    lang = _language(reporter, parsed, None, sender)
+    requested = reporter.erase_requested_dt
+    window = timedelta(hours=ERASE_CONFIRM_HOURS)
+    confirmed = (
+        parsed.kind == "erase_confirm" and requested is not None and now - requested <= window
+    )
+    if not (confirmed or outcome.new_reporter):
+        reporter.erase_requested_dt = now
+        outcome.action = "erase_asked"
+        text = replies.render("erase_ask", lang)
+        outcome.reply = _reply(message, reporter, text, lang, confirm_stop=True)
+        return
+    reporter.erase_requested_dt = None
+    if erasure.held_cases(reporter):
+        outcome.action = "erase_held"
+        cases = db.session.scalars(select(Case).where(Case.reporter_id == reporter.id))
+        for case in cases:
+            data = {"message_id": message.id, "legal_hold": True}
+            record_event(case, "contact_erase_requested", actor=None, data=data, flush=False)
+        text = replies.render("erase_held", lang)
+        outcome.reply = _reply(message, reporter, text, lang, confirm_stop=True)
+        return
+    # The reply is written first, linked like any other; the erasure then unlinks it with
+    # every other message of the reporter's.
+    text = replies.render("erase_done", lang)
+    outcome.reply = _reply(message, reporter, text, lang, confirm_stop=True)
+    erasure.erase_contact(reporter, actor=None, reason=erasure.REQUESTED)
+    outcome.action = "erased"
+    outcome.reporter = None
+    log.info("SMS %s: a reporter's contact details were erased at their request",
+             message.provider_sid)  # fmt: skip
 
 
 def _answer_status(outcome: Outcome, parsed: keywords.Parsed, lang: str) -> None:

@@ -59,6 +59,18 @@ REPLIES: dict[str, dict[str, str]] = {
         "start": "SMS from us are on again. Send HELP to see how this number works.",
         "language": "We will reply in English. Send your report, or HELP.",
         "new_without_text": "Send NEW followed by your new report, in one message.",
+        "erase_ask": (
+            "To erase your number from all your reports, reply ERASE YES within 24 hours. "
+            "Your reports stay, but we can no longer write to you."
+        ),
+        "erase_done": (
+            "Your number is erased from our records. Your reports stay, without it. This is "
+            "our last SMS to this number."
+        ),
+        "erase_held": (
+            "Your request to erase your number is noted. A legal hold keeps it for now; a "
+            "member of our team will follow up."
+        ),
     },
     "fr": {
         "new_case": (
@@ -106,6 +118,18 @@ REPLIES: dict[str, dict[str, str]] = {
         "new_without_text": (
             "Envoyez NOUVEAU suivi de votre nouveau signalement, en un seul message."
         ),
+        "erase_ask": (
+            "Pour effacer votre numéro de tous vos signalements, répondez EFFACER OUI dans "
+            "les 24 heures. Vos signalements restent, mais nous ne pourrons plus vous écrire."
+        ),
+        "erase_done": (
+            "Votre numéro est effacé de nos dossiers. Vos signalements restent, sans lui. "
+            "Ceci est notre dernier SMS à ce numéro."
+        ),
+        "erase_held": (
+            "Votre demande d'effacer votre numéro est notée. Une procédure judiciaire oblige "
+            "à le garder pour le moment; notre équipe va y donner suite."
+        ),
     },
     "sw": {
         "new_case": (
@@ -148,6 +172,18 @@ REPLIES: dict[str, dict[str, str]] = {
         "start": "SMS zimewashwa tena. Tuma MSAADA kujua jinsi ya kutumia namba hii.",
         "language": "Tutakujibu kwa Kiswahili. Tuma ripoti yako, au MSAADA.",
         "new_without_text": "Tuma MPYA ikifuatiwa na ripoti yako mpya, kwa ujumbe mmoja.",
+        "erase_ask": (
+            "Kufuta namba yako kwenye ripoti zako zote, jibu FUTA NDIYO ndani ya saa 24. "
+            "Ripoti zako zitabaki, lakini hatutaweza kukuandikia tena."
+        ),
+        "erase_done": (
+            "Namba yako imefutwa kwenye kumbukumbu zetu. Ripoti zako zinabaki bila namba. "
+            "Huu ni ujumbe wetu wa mwisho kwa namba hii."
+        ),
+        "erase_held": (
+            "Ombi lako la kufuta namba yako limepokelewa. Kwa sasa inahifadhiwa kwa sababu "
+            "za kisheria; timu yetu italifuatilia."
+        ),
     },
 }
 LANGUAGES = tuple(REPLIES)

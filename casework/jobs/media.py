@@ -21,9 +21,9 @@ without a case waits until it has one (a replay files it).
 Two runs at once, or a run killed midway: downloads happen outside any write transaction
 (on SQLite the write lock would otherwise hold up the webhook for as long as a download
 takes); then the message row is locked (an UPDATE: the row's lock on PostgreSQL, the
-database's write lock on SQLite), read again, and only items still as they were when the
-download started are settled. The loser of a race drops its copy; each message is
-committed on its own, so a killed run loses at most the message it was on.
+database's write lock on SQLite) and read again, and the item is settled only if it is
+still as it was when the download started. The loser of a race drops its copy; each item
+is committed on its own, so a killed run loses at most the item it was on.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def _settings() -> Settings | None:
 
 
 def sweep(batch: int = BATCH) -> dict[str, int]:
-    """Fetch the media due now, for up to ``batch`` messages; commits after each message."""
+    """Fetch the media due now, for up to ``batch`` messages; commits after each item."""
     counts = {"fetched": 0, "retrying": 0, "gave_up": 0, "refused": 0, "deleted": 0, "errors": 0}
     settings = _settings()
     if settings is None:
@@ -171,33 +171,35 @@ def _run(
     now: datetime,
     counts: dict[str, int],
 ) -> None:
-    """Do ``act`` (a request to Twilio) for each of the message's items that is ``due``,
-    then lock the message, read it again and ``settle`` each item still as it was;
-    commit."""
+    """For each of the message's items that is ``due``: do ``act`` (a request to Twilio),
+    then lock the message, read it again and ``settle`` the item if it is still as it was;
+    commit. One item at a time, so one download at most is held in memory."""
     message = db.session.get(Message, message_id)
     if message is None:
         return
     before = [dict(item) for item in message.media or []]
-    answers = {i: act(item) for i, item in enumerate(before) if due(item, now)}
     db.session.rollback()
-    if not answers:
-        return
-    # The lock: taken only now, so nothing waits on us while we download.
-    db.session.execute(
-        update(Message)
-        .where(Message.id == message_id)
-        .values(updated_dt=now)
-        .execution_options(synchronize_session=False)
-    )
-    message = db.session.scalars(
-        select(Message).where(Message.id == message_id).execution_options(populate_existing=True)
-    ).one()
-    items = [dict(item) for item in message.media or []]
-    for i, answer in answers.items():
-        if i < len(items) and items[i] == before[i]:  # else another run settled it first
+    for i, item in enumerate(before):
+        if not due(item, now):
+            continue
+        answer = act(item)
+        # The lock: taken only now, so nothing waits on us while we download.
+        db.session.execute(
+            update(Message)
+            .where(Message.id == message_id)
+            .values(updated_dt=now)
+            .execution_options(synchronize_session=False)
+        )
+        message = db.session.scalars(
+            select(Message)
+            .where(Message.id == message_id)
+            .execution_options(populate_existing=True)
+        ).one()
+        items = [dict(item) for item in message.media or []]
+        if i < len(items) and items[i] == item:  # else another run settled it first
             items[i] = settle(message, i, items[i], answer, now, counts)
-    message.media = items  # a new list: the JSON column sees the change
-    db.session.commit()
+            message.media = items  # a new list: the JSON column sees the change
+        db.session.commit()
 
 
 # ------------------------------------------------------------------------------- fetch

@@ -247,7 +247,7 @@ def decide(db, make_user):
             db.session.refresh(committee)
         chair = make_user("supervisor")
         meeting = meetings.schedule_meeting(
-            committee, starts_dt=clock.now() + timedelta(hours=1), place="Goma", actor=chair
+            committee, starts_dt=clock.now() + timedelta(minutes=10), place="Goma", actor=chair
         )
         item = next((i for i in meeting.items if i.case_id == case.id), None)
         item = item or meetings.add_item(meeting, case, actor=chair)

@@ -123,3 +123,17 @@ def test_a_login_expires_after_the_configured_working_day(app, make_user):
     cookie = response.headers["Set-Cookie"]
     assert "Expires=" in cookie
     assert app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() == 10 * 3600
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/committees/99999999999",
+        "/committees/1/meetings/99999999999999999999",
+        "/api/v1/meetings/2147483648",
+        "/contacts/99999999999/edit",
+    ],
+)
+def test_ids_beyond_the_integer_columns_are_not_found(login_as, path):
+    client, _ = login_as("supervisor")
+    assert client.get(path).status_code == 404

@@ -53,6 +53,8 @@ WAITS_FOR = {
 BEFORE_COMMITTEE = tuple(WAITS_FOR)
 
 WRITTEN_VOTE_HOURS = 72
+# Votes at a meeting open this long before it starts (members gather, clocks differ).
+VOTING_OPENS_BEFORE = timedelta(minutes=30)
 MEETING_REMINDER_BEFORE = timedelta(days=1)
 
 

@@ -114,6 +114,9 @@ class Case(Model):
     is_anonymous: Mapped[bool] = mapped_column(default=False, server_default=false())
     # A supervisor's legal hold: the reporter's contact details are kept past retention.
     legal_hold_reason: Mapped[str | None] = mapped_column(db.Text)
+    # When the case was last escalated: only decisions voted since then are its committee's
+    # decision (a reopened case escalated again needs a new one).
+    escalated_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the reporter's contact details were erased (ERASE, or the retention purge).
     contact_erased_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # How far the reminders of the running deadline have gone: 0 none, 1 warned, 2 breach
@@ -160,8 +163,15 @@ class Case(Model):
 
     @property
     def valid_decisions(self) -> list:
-        """The committee's decisions reached by a vote (a quorate meeting or a written vote)."""
-        return [d for d in self.decisions if d.is_voted]
+        """The decisions of the case's committee reached by a vote (a quorate meeting or a
+        written vote) since the case was last escalated to it."""
+        return [
+            d
+            for d in self.decisions
+            if d.is_voted
+            and d.committee_id == self.committee_id
+            and (self.escalated_dt is None or d.decided_dt >= self.escalated_dt)
+        ]
 
     # Read by the workflow guards.
     @property

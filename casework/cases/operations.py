@@ -285,6 +285,8 @@ def fire(
     t = workflow_fire(case, name, actor.role, data)
     if name == "escalate" and data.get("committee_id"):
         case.committee = committee  # the object, so the notice rules see its members
+    if name == "escalate":
+        case.escalated_dt = clock.now()
     if name == "mark_duplicate" and data.get("duplicate_of_id"):
         case.duplicate_of_id = int(data["duplicate_of_id"])
     if t.dest == "closed":

@@ -20,7 +20,9 @@ from casework.committees.models import AgendaItem, Attendance, Committee, Meetin
 from casework.committees.operations import check_version, require_run, tell_members
 from casework.errors import InvalidInput
 from casework.extensions import db
-from workflows.committees import BEFORE_COMMITTEE, CHOICES, OUTCOMES, SECTORS
+from casework.timezones import local_when
+from workflows import deadline_for
+from workflows.committees import BEFORE_COMMITTEE, CHOICES, OUTCOMES, SECTORS, VOTING_OPENS_BEFORE
 
 
 def cases_before(committee: Committee) -> list[Case]:
@@ -61,15 +63,27 @@ def _open_item_case_ids(committee: Committee, but: Meeting | None = None) -> set
     return set(db.session.scalars(query))
 
 
-def propose_agenda(meeting: Meeting) -> list[AgendaItem]:
-    """Add what awaits the committee at the meeting's time and is on no other open agenda."""
+def propose_agenda(meeting: Meeting, *, since: datetime | None = None) -> list[AgendaItem]:
+    """Add what awaits the committee at the meeting's time and is on no other open agenda.
+
+    With ``since`` (proposing again, the day before), only the cases whose current
+    deadline started after it: escalated, or put under a new review, since the agenda was
+    first proposed. A case the chair took off the agenda stays off."""
     taken = _open_item_case_ids(meeting.committee, but=meeting)
     taken |= {item.case_id for item in meeting.items}
     added = []
     for case, reason in awaiting(meeting.committee, meeting.starts_dt):
-        if case.id not in taken:
-            added.append(new_item(meeting, case, reason))
+        if case.id in taken or (since is not None and not _started_after(case, since)):
+            continue
+        added.append(new_item(meeting, case, reason))
+    if added and meeting.id is not None:
+        _changed(meeting)
     return added
+
+
+def _started_after(case: Case, since: datetime) -> bool:
+    span = deadline_for(case.status, case.level)
+    return case.due_dt is not None and span is not None and case.due_dt - span > since
 
 
 def new_item(meeting: Meeting, case: Case, reason: str) -> AgendaItem:
@@ -115,8 +129,13 @@ def cancel_meeting(
     check_version(meeting, expected_version)
     if not meeting.is_open:
         raise InvalidInput(_l("This meeting is already closed."))
-    if any(item.votes or not item.is_open for item in meeting.items):
+    if any(v.choice in CHOICES for item in meeting.items for v in item.votes) or any(
+        item.status not in {"open", "postponed"} for item in meeting.items
+    ):
         raise InvalidInput(_l("Votes were cast at this meeting: close it instead of cancelling."))
+    for item in meeting.items:  # back on the next agenda
+        if item.is_open:
+            item.status, item.closed_dt, item.closed_by_id = "postponed", clock.now(), actor.id
     meeting.status = "cancelled"
     meeting.closed_dt = clock.now()
     db.session.flush()
@@ -127,6 +146,7 @@ def close_meeting(meeting: Meeting, *, actor: User, expected_version: int | None
     """End the meeting: items not decided are postponed to the next one."""
     require_run(meeting.committee, actor)
     check_version(meeting, expected_version)
+    require_meeting(meeting)
     if not meeting.is_open:
         raise InvalidInput(_l("This meeting is already closed."))
     for item in meeting.items:
@@ -138,6 +158,25 @@ def close_meeting(meeting: Meeting, *, actor: User, expected_version: int | None
     meeting.closed_dt = clock.now()
     db.session.flush()
     return meeting
+
+
+def require_meeting(meeting: Meeting) -> None:
+    """Agenda, proposals, postponing and closing belong to meetings; a written vote has
+    its one item and proposal from the start, and is counted at its deadline."""
+    if meeting.is_written:
+        raise InvalidInput(
+            _l("A written vote keeps its case and proposal; it is counted at its deadline.")
+        )
+
+
+def require_started(meeting: Meeting) -> None:
+    """Votes at a meeting are cast at the meeting (from a little before its start, as
+    members gather), never days ahead."""
+    if not meeting.is_written and clock.now() < meeting.starts_dt - VOTING_OPENS_BEFORE:
+        raise InvalidInput(
+            _l("Voting opens when the meeting starts, %(when)s.",
+               when=local_when(meeting.starts_dt, meeting.committee.time_zone))
+        )  # fmt: skip
 
 
 def present_ids(meeting: Meeting) -> set[int]:
@@ -155,8 +194,7 @@ def add_item(
     require_run(meeting.committee, actor)
     check_version(meeting, expected_version)
     require_open(meeting)
-    if meeting.is_written:
-        raise InvalidInput(_l("A written vote has a single case."))
+    require_meeting(meeting)
     if case.committee_id != meeting.committee_id or case.status not in BEFORE_COMMITTEE:
         raise InvalidInput(_l("Only cases before this committee go on its agenda."))
     if any(item.case_id == case.id for item in meeting.items):
@@ -172,6 +210,7 @@ def remove_item(item: AgendaItem, *, actor: User, expected_version: int | None =
     require_run(meeting.committee, actor)
     check_version(meeting, expected_version)
     require_open(meeting)
+    require_meeting(meeting)
     if item.votes or not item.is_open:
         raise InvalidInput(_l("Votes were cast on this item: it stays in the minutes."))
     meeting.items.remove(item)
@@ -192,6 +231,7 @@ def set_proposal(
     require_run(meeting.committee, actor)
     check_version(meeting, expected_version)
     require_open(meeting)
+    require_meeting(meeting)
     if not item.is_open:
         raise InvalidInput(_l("This item is already closed."))
     if any(v.choice in CHOICES for v in item.votes):

@@ -21,7 +21,13 @@ from casework import clock
 from casework.auth.models import User
 from casework.cases.models import Case
 from casework.cases.operations import record_event, restart_deadline
-from casework.committees.meetings import new_item, present_ids, require_open
+from casework.committees.meetings import (
+    new_item,
+    present_ids,
+    require_meeting,
+    require_open,
+    require_started,
+)
 from casework.committees.models import AgendaItem, Attendance, Committee, Decision, Meeting, Vote
 from casework.committees.operations import can_run, require_run, tell_members, verdict_text
 from casework.errors import InvalidInput, PermissionDenied
@@ -61,8 +67,13 @@ def taking_part(item: AgendaItem) -> Counter[str]:
 
 
 def quorum_of(item: AgendaItem) -> Verdict:
+    """The item's quorum, counted on the members who may vote on it: a recused member is
+    neither present nor part of the total (so a sector whose only member is recused is
+    not required, and conflicted members cannot make the room look quorate)."""
     committee = item.meeting.committee
-    return quorum(_members_by_sector(committee), taking_part(item), committee.rules)
+    recused = {v.user_id for v in item.votes if v.choice == "recused"}
+    eligible = Counter(m.sector for m in committee.memberships if m.user_id not in recused)
+    return quorum(eligible, taking_part(item), committee.rules)
 
 
 def meeting_quorum(meeting: Meeting) -> Verdict:
@@ -100,6 +111,8 @@ def cast_vote(item: AgendaItem, voter: User, choice: str, *, actor: User, reason
         raise InvalidInput(_l("The written vote closed at its deadline."))
     if choice not in (*CHOICES, "recused"):
         raise InvalidInput(_l("Vote for, against, or abstain."))
+    if choice != "recused":  # a conflict of interest may be declared ahead
+        require_started(meeting)
     if choice == "recused" and not reason.strip():
         raise InvalidInput(_l("Say what the conflict of interest is: it is kept in the minutes."))
     if choice != "recused" and item.proposed_outcome is None:
@@ -165,6 +178,12 @@ def close_item(item: AgendaItem, *, discussion: str = "", actor: User | None) ->
         raise InvalidInput(
             _l("Nothing is put to the vote yet: the chair states the proposal first.")
         )
+    if meeting.is_written and actor is not None:
+        raise InvalidInput(_l("A written vote is counted at its deadline, by Casework."))
+    require_started(meeting)
+    if item.case.committee_id != meeting.committee_id or item.case.status not in BEFORE_COMMITTEE:
+        # Closed, reopened or sent to another committee since it was put on the agenda.
+        return _lapse(item, _l("The case is no longer before this committee."), actor)
     held = quorum_of(item)
     now = clock.now()
     if discussion.strip():
@@ -217,20 +236,36 @@ def close_item(item: AgendaItem, *, discussion: str = "", actor: User | None) ->
     return item
 
 
+def _lapse(item: AgendaItem, reason, actor: User | None) -> AgendaItem:
+    now = clock.now()
+    item.status, item.result = "lapsed", str(reason)
+    item.closed_dt, item.closed_by_id = now, actor.id if actor else None
+    if item.meeting.is_written:
+        item.meeting.status, item.meeting.closed_dt = "closed", now
+    db.session.flush()
+    return item
+
+
 def _tally(item: AgendaItem) -> dict[str, Any]:
-    """What stays with the decision: attendance by sector, each choice, the recusals."""
+    """What stays with the decision: attendance by sector, the votes that counted (members
+    taking part), the recusals."""
     meeting = item.meeting
+    members = meeting.committee.member_ids()
+    participants = _participants(item)
     names = {v.user_id: v.user.name for v in item.votes}
     tally: dict[str, Any] = {
-        "members": len(meeting.committee.memberships),
+        "members": len(members),
         "taking_part": dict(taking_part(item)),
         "votes": {
-            c: sorted(names[v.user_id] for v in item.votes if v.choice == c) for c in CHOICES
+            c: sorted(
+                names[v.user_id] for v in item.votes if v.choice == c and v.user_id in participants
+            )
+            for c in CHOICES
         },
         "recused": [
             {"member": names[v.user_id], "reason": v.reason}
             for v in item.votes
-            if v.choice == "recused"
+            if v.choice == "recused" and v.user_id in members
         ],
     }
     if not meeting.is_written:
@@ -246,6 +281,7 @@ def _tally(item: AgendaItem) -> dict[str, Any]:
 def postpone_item(item: AgendaItem, *, actor: User) -> AgendaItem:
     require_run(item.meeting.committee, actor)
     require_open(item.meeting)
+    require_meeting(item.meeting)
     if not item.is_open:
         raise InvalidInput(_l("This item is already closed."))
     item.status, item.closed_dt, item.closed_by_id = "postponed", clock.now(), actor.id

@@ -142,7 +142,7 @@ def remind_meetings(batch: int = BATCH) -> dict[str, int]:
         for meeting in meetings:
             if meeting.created_dt > meeting.starts_dt - MEETING_REMINDER_BEFORE:
                 continue  # scheduled inside the day before: the invitation was the reminder
-            propose_agenda(meeting)
+            propose_agenda(meeting, since=meeting.created_dt)
             key = f"meeting_reminder:{meeting.id}"
             if tell_members(meeting, "meeting_reminder", key=key, actor=None):
                 reminded += 1

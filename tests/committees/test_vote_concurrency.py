@@ -28,7 +28,7 @@ def sitting(db, make_committee, make_user, make_case, frozen_now):
     chair = members[0]
     make_case(status="escalated", level=2, category="BRB", committee_id=committee.id)
     meeting = meetings.schedule_meeting(
-        committee, starts_dt=clock.now() + timedelta(hours=1), place="Goma", actor=chair
+        committee, starts_dt=clock.now() + timedelta(minutes=10), place="Goma", actor=chair
     )
     [item] = meeting.items
     meetings.set_proposal(item, outcome="suspend", rationale="Tags sold twice.", actor=chair)

@@ -38,7 +38,7 @@ def sit(committee, chair, *, present=(), outcome="continue_with_mitigation"):
     """A meeting in an hour with the committee's cases on its agenda, the proposal put on
     the first item, and ``present`` marked present; committed."""
     meeting = meetings.schedule_meeting(
-        committee, starts_dt=clock.now() + timedelta(hours=1), place="Goma", actor=chair
+        committee, starts_dt=clock.now() + timedelta(minutes=10), place="Goma", actor=chair
     )
     item = meeting.items[0]
     meetings.set_proposal(item, outcome=outcome, rationale="Tags do not match.", actor=chair)
@@ -322,3 +322,75 @@ def test_each_agenda_or_attendance_change_bumps_the_meeting_version_under_a_froz
         meetings.record_attendance(
             meeting, member_ids={chair.id}, actor=chair, expected_version=before
         )
+
+
+def test_votes_at_a_meeting_open_when_it_starts_not_days_ahead(db, body, case):
+    committee, (gov, industry, _civil) = body
+    meeting = meetings.schedule_meeting(
+        committee, starts_dt=clock.now() + timedelta(days=5), place="Goma", actor=gov
+    )
+    item = meeting.items[0]
+    meetings.set_proposal(item, outcome="suspend", rationale="Tags.", actor=gov)
+    with pytest.raises(InvalidInput, match="Voting opens when the meeting starts"):
+        votes.cast_vote(item, industry, "for", actor=industry)
+    votes.cast_vote(item, industry, "recused", actor=industry, reason="Buys there.")  # ahead: ok
+    with pytest.raises(InvalidInput, match="Voting opens"):
+        votes.close_item(item, actor=gov)
+
+
+def test_the_chair_cannot_end_or_change_a_written_vote(db, body, make_case):
+    committee, (gov, _industry, _civil) = body
+    urgent = make_case(status="escalated", level=1, category="NSAG", committee_id=committee.id)
+    written = votes.open_written_vote(urgent, outcome="suspend", rationale="Urgent.", actor=gov)
+    item = written.items[0]
+    for attempt in (
+        lambda: votes.close_item(item, actor=gov),
+        lambda: votes.postpone_item(item, actor=gov),
+        lambda: meetings.remove_item(item, actor=gov),
+        lambda: meetings.set_proposal(item, outcome="disengage", rationale="x", actor=gov),
+        lambda: meetings.close_meeting(written, actor=gov),
+    ):
+        with pytest.raises(InvalidInput, match="counted at its deadline"):
+            attempt()
+    assert item.is_open and written.is_open
+
+
+def test_the_tally_holds_only_the_votes_that_counted(db, body, case, make_user):
+    from casework.committees import operations as committee_ops
+
+    committee, (gov, industry, civil) = body
+    _meeting, item = sit(committee, gov, present=[gov, industry, civil])
+    for member, choice in ((gov, "for"), (industry, "for"), (civil, "against")):
+        votes.cast_vote(item, member, choice, actor=member)
+    committee_ops.remove_member(committee, civil, actor=make_user("admin"))  # left before the count
+    votes.close_item(item, actor=gov)
+    assert item.decision.tally["votes"] == {"for": sorted([gov.name, industry.name]),
+                                           "against": [], "abstain": []}  # fmt: skip
+
+
+def test_cancelling_a_meeting_puts_its_items_back_for_the_next(db, body, case):
+    committee, (gov, _industry, _civil) = body
+    meeting = meetings.schedule_meeting(
+        committee, starts_dt=clock.now() + timedelta(days=5), place="Goma", actor=gov
+    )
+    meetings.cancel_meeting(meeting, actor=gov)
+    assert [i.status for i in meeting.items] == ["postponed"]
+    following = meetings.schedule_meeting(
+        committee, starts_dt=clock.now() + timedelta(days=9), place="Goma", actor=gov
+    )
+    assert [i.case_id for i in following.items] == [case.id]
+
+
+def test_a_decision_from_before_the_case_was_reopened_does_not_count(db, body, case, make_user):
+    committee, (gov, _industry, _civil) = body
+    vote_all(committee, gov, "continue_with_mitigation")
+    assert case.decision_count == 1
+    clock.freeze(clock.now() + timedelta(days=40))
+    supervisor = make_user("supervisor")
+    ops.fire(case, "close", actor=supervisor, resolution="unresolved")
+    ops.fire(case, "reopen", actor=supervisor, reason="The roadblock is back.")
+    case.status = "verified"  # triaged and verified again, quickly
+    ops.fire(case, "escalate", actor=supervisor, committee_id=committee.id)
+    assert case.decision_count == 0
+    with pytest.raises(GuardFailed, match="quorate meeting"):
+        ops.fire(case, "start_mitigation", actor=supervisor)

@@ -168,7 +168,7 @@ def test_meetings_written_votes_and_decisions_are_listed_with_their_links(
         urgent, outcome="suspend", rationale="Armed men tax.", actor=supervisor
     )
     held = meetings.schedule_meeting(
-        committee, starts_dt=frozen_now + timedelta(hours=3), place="Sake", actor=supervisor
+        committee, starts_dt=frozen_now + timedelta(minutes=10), place="Sake", actor=supervisor
     )
     meetings.close_meeting(held, actor=supervisor)
     called_off = meetings.schedule_meeting(

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from casework.cases import operations as ops
 from casework.committees import meetings, votes
 from casework.committees.models import Decision, Meeting
 from casework.jobs import committees as jobs
@@ -273,22 +274,25 @@ def test_a_meeting_that_has_started_is_not_reminded(db, at, body):
     assert jobs.remind_meetings() == {"reminded": 0}
 
 
-def test_a_mitigation_review_falling_due_joins_the_next_agenda_and_restarts_when_reviewed(
-    db, at, body, make_case
+def test_a_review_falling_due_after_scheduling_joins_the_agenda_and_restarts_when_reviewed(
+    db, at, body, make_case, make_user
 ):
     committee, (chair, industry, civil) = body
-    meeting = schedule(db, committee, chair, START + timedelta(days=10))
-    assert meeting.items == []
     case = make_case(status="mitigation", level=2, category="BRB", committee_id=committee.id)
-    case.due_dt = START + timedelta(days=5)  # the 90-day progress review, due before the meeting
+    case.due_dt = START + timedelta(days=100)  # its progress review: after the meeting
     db.session.commit()
+    meeting = schedule(db, committee, chair, START + timedelta(days=40))
+    assert meeting.items == []
 
-    at(START + timedelta(days=9, hours=1))
+    at(START + timedelta(days=1))  # into monitoring: a monthly check, due before the meeting
+    ops.fire(case, "monitor", actor=make_user("officer"))
+    db.session.commit()
+    at(START + timedelta(days=39, hours=1))
     jobs.remind_meetings()
     [item] = fresh_meeting(db, meeting).items
     assert (item.case_id, item.reason) == (case.id, "review")
 
-    at(START + timedelta(days=10, minutes=5))
+    at(START + timedelta(days=40, minutes=5))
     meetings.set_proposal(item, outcome="continue_with_mitigation", rationale="On track.",
                           actor=chair)  # fmt: skip
     meetings.record_attendance(
@@ -299,4 +303,18 @@ def test_a_mitigation_review_falling_due_joins_the_next_agenda_and_restarts_when
     votes.close_item(item, actor=chair)
     db.session.commit()
     db.session.refresh(case)
-    assert case.due_dt == START + timedelta(days=10, minutes=5) + timedelta(days=90)
+    assert case.due_dt == START + timedelta(days=40, minutes=5) + timedelta(days=30)
+
+
+def test_a_case_the_chair_took_off_the_agenda_is_not_put_back_by_the_reminder(
+    db, at, body, make_case
+):
+    committee, (chair, _, _) = body
+    make_case(status="escalated", level=2, category="BRB", committee_id=committee.id)
+    meeting = schedule(db, committee, chair, START + timedelta(days=3))
+    [item] = meeting.items
+    meetings.remove_item(item, actor=chair)
+    db.session.commit()
+    at(START + timedelta(days=2, hours=1))
+    jobs.remind_meetings()
+    assert fresh_meeting(db, meeting).items == []

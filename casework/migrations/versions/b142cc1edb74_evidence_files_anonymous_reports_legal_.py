@@ -48,6 +48,7 @@ def upgrade():
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('is_anonymous', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('legal_hold_reason', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('escalated_dt', casework.extensions.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('contact_erased_dt', casework.extensions.UTCDateTime(timezone=True), nullable=True))
 
     with op.batch_alter_table('notices', schema=None) as batch_op:
@@ -69,6 +70,7 @@ def downgrade():
 
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_column('contact_erased_dt')
+        batch_op.drop_column('escalated_dt')
         batch_op.drop_column('legal_hold_reason')
         batch_op.drop_column('is_anonymous')
 

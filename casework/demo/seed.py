@@ -39,6 +39,8 @@ from casework.extensions import db
 from casework.intake.replies import render as render_reply
 from casework.messages.models import Message
 from casework.notices.models import Notice
+from casework.reporters.erasure import REQUESTED as ERASE_REQUESTED
+from casework.reporters.erasure import erase_contact, held_cases, set_legal_hold
 from casework.reporters.models import Reporter
 from casework.sites.importer import import_sites, read_rows
 from casework.sites.models import Site
@@ -176,6 +178,7 @@ class _Seeder:
         show_committees_at_work(self)
         clock.freeze(self.now)
         self._do_not_contact()
+        self._legal_hold_and_erasure()
         add_demo_files(self)  # a photo with a caption, a page of a logbook, a PDF
         add_demo_media(self)  # a WhatsApp photo fetched onto its case, a video refused
         self._read_old_notices()
@@ -260,6 +263,21 @@ class _Seeder:
             "envoyer avant une rencontre en personne.",
             actor=case.assignee or self.user("supervisor@example.org"),
         )
+
+    def _legal_hold_and_erasure(self) -> None:
+        """A supervisor put a torture case on legal hold (its reporter is a witness); the
+        reporter of a closed case texted ERASE, confirmed, and their number is gone."""
+        supervisor = self.user("supervisor@example.org")
+        held = self.cases["ngungu-torture"]
+        set_legal_hold(
+            held,
+            reason="L'auditorat militaire de Goma instruit les faits de torture : garder les "
+            "coordonnées du rapporteur, témoin possible.",
+            actor=supervisor,
+        )
+        reporter = self.cases["rubaya-timbering"].reporter
+        if reporter is not None and not held_cases(reporter):
+            erase_contact(reporter, actor=None, reason=ERASE_REQUESTED)
 
     def _read_old_notices(self) -> None:
         """People have read what they were told more than a week ago."""

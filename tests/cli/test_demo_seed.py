@@ -202,3 +202,14 @@ def test_the_demo_shows_committees_at_work(db, runner):
     case = item.case
     assert is_restricted(case) and case.committee_brief and case.status == "escalated"
     assert case.committee_id == written.committee_id
+
+
+def test_the_demo_shows_a_legal_hold_and_an_erased_contact(db, runner):
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    [held] = db.session.scalars(select(Case).where(Case.legal_hold_reason.is_not(None))).all()
+    assert held.reporter_id is not None and "torture" in (held.legal_hold_reason or "")
+    erased = db.session.scalars(select(Case).where(Case.contact_erased_dt.is_not(None))).all()
+    assert erased and all(case.reporter_id is None for case in erased)
+    kinds = db.session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == erased[0].id))
+    assert "contact_erased" in list(kinds)

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from casework.cases.models import CaseEvent
+from casework.messages.delivery import NotRetryable, retry_delivery
 from casework.messages.models import Message
 from casework.messages.operations import send_status_update
 from casework.reporters.erasure import (
@@ -93,6 +94,19 @@ def test_messages_waiting_for_the_reporter_are_given_up_and_never_sent(
     page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
     assert "given up" in page and "queued" not in page
     assert "contact details were erased (contact erased)" in page
+
+
+def test_a_message_given_up_for_an_erased_reporter_cannot_be_retried(
+    db, reporter, make_case, make_user
+):
+    case = make_case(reporter=reporter)
+    send_status_update(case, "Signalement: en examen.", kind="reminder", key="k2")
+    db.session.commit()
+    erase_contact(reporter, actor=None, reason=REQUESTED)
+    db.session.commit()
+    row = db.session.scalars(select(OutboxMessage)).one()
+    with pytest.raises(NotRetryable, match="contact details were erased"):
+        retry_delivery(row.id, actor=make_user("supervisor"))
 
 
 def test_a_case_on_legal_hold_blocks_erasure(db, reporter, make_case, make_user):

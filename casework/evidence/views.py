@@ -117,12 +117,12 @@ def upload(reference: str):
     if not form.validate():
         problems = [str(e) for errors in form.errors.values() for e in errors]
         return _reshow(case, form, problems)
-    upload = form.file.data
+    sent = form.file.data
     try:
         file = attach_file(
             case,
-            upload.read(),
-            filename=upload.filename or "",
+            sent.read(),
+            filename=sent.filename or "",
             caption=form.caption.data or "",
             source=form.source.data,
             actor=current_user,

@@ -3,8 +3,11 @@ their agendas and votes, decisions; and a member's own vote, with a bearer token
 
 The same permissions as the pages: a committee's data for whoever may see its workspace
 (`can_see_workspace`), a case's contents for whoever may open it (`can_view`), and for a
-restricted case its brief and decisions only, to its committee's members
-(`can_read_brief`); reading a brief is on the case's record, as on its page.
+restricted case its brief, decisions and actions only, to its committee's members
+(`can_read_brief`); reading a brief is on the case's record, as on its page, so the list of
+cases gives each brief's address and only ``/committees/<id>/cases/<reference>`` reads it.
+What the committee wrote about a case (a proposal's rationale, the discussion) follows the
+same rule: an admin sees a restricted case's reference, not those words.
 
 Voting is the one write. It is exempt from CSRF, so it takes a bearer token and nothing
 else: a browser's session cookie rides along on a forged cross-site request, an
@@ -16,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import abort, g, request
+from flask import abort, g, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -28,7 +31,9 @@ from casework.cases.permissions import can_view, is_restricted, sees_full_case
 from casework.committees import operations as committee_ops
 from casework.committees.meetings import cases_before
 from casework.committees.models import AgendaItem, Committee, Decision, Meeting, Vote
-from casework.committees.votes import cast_vote, counts, meeting_quorum, quorum_of
+from casework.committees.record import MEETING_LOADS, counts
+from casework.committees.votes import cast_vote, meeting_quorum, quorum_of
+from casework.committees.workspace import preload, reads
 from casework.errors import InvalidInput, PermissionDenied
 from casework.extensions import csrf, db
 from workflows.committees import CHOICES, FLAGGED_OUTCOMES, WAITS_FOR, Verdict
@@ -121,9 +126,10 @@ def _decision(decision: Decision) -> dict[str, Any]:
     }
 
 
-def _case_before(case: Case) -> dict[str, Any]:
+def _case_before(committee: Committee, case: Case) -> dict[str, Any]:
     """A case on the committee's list: what it waits for and by when. A restricted case the
-    reader may not open gives its brief (a read on its record) and decisions, nothing else."""
+    reader may not open gives the address of its brief (reading it is on the case's
+    record, so the list never does), nothing else."""
     data: dict[str, Any] = {
         "reference": case.reference,
         "status": case.status,
@@ -139,18 +145,52 @@ def _case_before(case: Case) -> dict[str, Any]:
         if not is_restricted(case):  # a restricted case's title is often its report's words
             data["title"] = case.title
     elif committee_ops.can_read_brief(current_user, case) and is_restricted(case):
-        committee_ops.read_brief(case, actor=current_user)
-        data |= {"brief": case.committee_brief,
-                 "decisions": [_decision(d) for d in case.decisions]}  # fmt: skip
+        data["brief_url"] = url_for(
+            "api.committee_case", committee_id=committee.id, reference=case.reference
+        )
     return data
 
 
 @bp.get("/committees/<int:committee_id>/cases")
 def committee_cases(committee_id: int):
     committee = _visible(db.session.get(Committee, committee_id), "committee")
-    items = [_case_before(case) for case in cases_before(committee)]
-    db.session.commit()  # the briefs read, on their cases' records
-    return {"items": items}
+    return {"items": [_case_before(committee, case) for case in preload(cases_before(committee))]}
+
+
+def _action(action) -> dict[str, Any]:
+    return {
+        "description": action.description,
+        "owner": action.owner,
+        "due_date": action.due_date.isoformat() if action.due_date else None,
+        "is_done": action.is_done,
+    }
+
+
+@bp.get("/committees/<int:committee_id>/cases/<reference>")
+def committee_case(committee_id: int, reference: str):
+    """One case before the committee as its page gives it: a restricted case's brief (the
+    reading goes on its record), its decisions and its mitigation actions."""
+    committee = _visible(db.session.get(Committee, committee_id), "committee")
+    case = db.session.scalar(select(Case).where(Case.reference == reference.strip().upper()))
+    if case is None or case.committee_id != committee.id:
+        return problem(404, "Not found", "This committee has no case with that reference.")
+    data: dict[str, Any] = {"reference": case.reference, "status": case.status,
+                            "level": case.level, "is_restricted": is_restricted(case)}  # fmt: skip
+    if can_view(current_user, case):
+        data["case_url"] = url_for("api.case_detail", reference=case.reference)
+    else:
+        try:  # refuses whoever may not read the brief; records the reading
+            committee_ops.read_brief(case, actor=current_user)
+        except PermissionDenied as exc:
+            db.session.rollback()
+            return problem(403, "Forbidden", str(exc))
+        data["brief"] = case.committee_brief
+    data |= {
+        "decisions": [_decision(d) for d in case.decisions],
+        "actions": [_action(a) for a in case.actions],
+    }
+    db.session.commit()  # the brief read, on the case's record
+    return data
 
 
 @bp.get("/cases/<reference>/decisions")
@@ -197,12 +237,13 @@ def committee_meetings(committee_id: int):
 
 def _counts(item: AgendaItem) -> dict[str, int]:
     """The votes that count (members taking part), and the recusals."""
-    tally = counts(item)
+    tally = counts(item)  # a closed item's as recorded, not recounted from today's members
     recused = sum(1 for v in item.votes if v.choice == "recused")
     return {**{choice: tally[choice] for choice in CHOICES}, "recused": recused}
 
 
 def _item(item: AgendaItem) -> dict[str, Any]:
+    readable = reads(current_user, item.case)
     return {
         "id": item.id,
         "position": item.position,
@@ -210,14 +251,16 @@ def _item(item: AgendaItem) -> dict[str, Any]:
             "reference": item.case.reference,
             "status": item.case.status,
             "level": item.case.level,
+            "is_restricted": is_restricted(item.case),
         },
         "reason": item.reason,
         "proposed_outcome": item.proposed_outcome,
-        "rationale": item.rationale,
-        "discussion": item.discussion,
+        # None for a reader of neither the case nor its brief (an admin, a restricted case)
+        "rationale": item.rationale if readable else None,
+        "discussion": item.discussion if readable else None,
         "status": item.status,
         "result": item.result,
-        "quorum": _verdict(quorum_of(item)),
+        "quorum": _verdict(quorum_of(item)) if item.is_open else None,  # closed: see result
         "counts": _counts(item),
         "votes": [
             {"member": v.user.display_name, "choice": v.choice}
@@ -234,7 +277,7 @@ def _item(item: AgendaItem) -> dict[str, Any]:
 
 @bp.get("/meetings/<int:meeting_id>")
 def meeting_detail(meeting_id: int):
-    meeting = db.session.get(Meeting, meeting_id)
+    meeting = db.session.get(Meeting, meeting_id, options=MEETING_LOADS)
     if meeting is None:
         abort(404, "No meeting has that id.")
     _visible(meeting.committee, "committee")
@@ -245,7 +288,10 @@ def meeting_detail(meeting_id: int):
     return {
         **_meeting_summary(meeting),
         "committee": meeting.committee.name,
-        "quorum": None if meeting.is_written else _verdict(meeting_quorum(meeting)),
+        # A closed meeting is not counted again from today's members: see its attendance.
+        "quorum": _verdict(meeting_quorum(meeting))
+        if meeting.is_open and not meeting.is_written
+        else None,
         "attendance": {
             "by_sector": by_sector,
             "members": [

@@ -14,16 +14,14 @@ from casework import clock
 from casework.cases.models import Case
 from casework.cases.permissions import can_view
 from casework.committees import operations
-from casework.committees.views import bp, get_committee
+from casework.committees.views import bp, load_committee
 from casework.extensions import db
 from casework.timezones import local_when
 
 
 @bp.get("/<int:committee_id>/cases/<reference>")
 def case_brief(committee_id: int, reference: str):
-    committee = get_committee(committee_id)
-    if not operations.can_see_workspace(current_user, committee):
-        abort(403)
+    committee = load_committee(committee_id)
     case = db.session.scalar(select(Case).where(Case.reference == reference.strip().upper()))
     if case is None or case.committee_id != committee.id:
         abort(404)

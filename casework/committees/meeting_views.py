@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from casework import clock
 from casework.cases.models import Case
 from casework.cases.permissions import can_view
-from casework.committees import meetings, votes
+from casework.committees import meetings, record, votes
 from casework.committees.meeting_forms import (
     AddItemForm,
     AttendanceForm,
@@ -39,17 +39,14 @@ from casework.committees.meeting_forms import (
     VoteForm,
 )
 from casework.committees.models import AgendaItem, Committee, Meeting
-from casework.committees.operations import (
-    StaleMeeting,
-    can_run,
-    can_see_workspace,
-    verdict_text,
-)
-from casework.committees.views import bp
+from casework.committees.operations import StaleMeeting, can_run, verdict_text
+from casework.committees.record import result_text
+from casework.committees.views import bp, load_committee
+from casework.committees.workspace import reads
 from casework.errors import InvalidInput, PermissionDenied
 from casework.extensions import db
 from casework.timezones import local_when, zone
-from workflows.committees import CHOICES, SECTOR_LABELS, SECTORS, WAITS_FOR, majority
+from workflows.committees import CHOICES, SECTOR_LABELS, SECTORS, WAITS_FOR
 
 # ------------------------------------------------------------------ words for codes
 
@@ -75,33 +72,12 @@ def labels() -> dict[str, dict[str, str]]:
     }
 
 
-def result_text(item: AgendaItem) -> str:
-    """A closed item's result in words, in the language being rendered (the stored
-    ``result`` is in the language of whoever closed it)."""
-    if item.status in ("adopted", "not_adopted"):
-        return verdict_text(majority(votes.counts(item), item.meeting.committee.rules))
-    if item.status == "lapsed":
-        return verdict_text(votes.quorum_of(item))
-    if item.status == "postponed":
-        return _("Postponed: the committee takes the case at a later meeting.")
-    return ""
-
-
 # ------------------------------------------------------------------ loading and checking
-
-
-def load_committee(committee_id: int) -> Committee:
-    committee = db.session.get(Committee, committee_id)
-    if committee is None:
-        abort(404)
-    if not can_see_workspace(current_user, committee):
-        abort(403)
-    return committee
 
 
 def load_meeting(committee_id: int, meeting_id: int) -> tuple[Committee, Meeting]:
     """The committee and its meeting for the current user: 404, then 403."""
-    meeting = db.session.get(Meeting, meeting_id)
+    meeting = db.session.get(Meeting, meeting_id, options=record.MEETING_LOADS)
     if meeting is None or meeting.committee_id != committee_id:
         abort(404)
     return load_committee(committee_id), meeting
@@ -127,7 +103,7 @@ def case_link(committee: Committee, case: Case) -> str:
     """The case page for those who may read it; otherwise its committee brief."""
     if can_view(current_user, case):
         return url_for("cases.detail", reference=case.reference)
-    return f"/committees/{committee.id}/cases/{case.reference}"
+    return url_for("committees.case_brief", committee_id=committee.id, reference=case.reference)
 
 
 # ------------------------------------------------------------------ the page and its forms
@@ -270,12 +246,17 @@ def meeting_context(committee: Committee, meeting: Meeting) -> dict[str, Any]:
         "when": local_when(meeting.starts_dt, tz),
         "deadline": local_when(meeting.closes_dt, tz) if meeting.is_written else "",
         "closed_when": local_when(meeting.closed_dt, tz),
-        "meeting_quorum": verdict_text(votes.meeting_quorum(meeting)),
-        "item_quorum": {item.id: verdict_text(votes.quorum_of(item)) for item in meeting.items},
-        "item_counts": {item.id: votes.counts(item) for item in meeting.items},
+        "meeting_quorum": record.quorum_line(meeting),
+        "item_quorum": {
+            item.id: verdict_text(votes.quorum_of(item)) for item in meeting.items if item.is_open
+        },
+        "item_counts": {item.id: record.counts(item) for item in meeting.items},
         "item_result": {item.id: result_text(item) for item in meeting.items},
         "case_links": {item.id: case_link(committee, item.case) for item in meeting.items},
         "readable": {item.id: can_view(current_user, item.case) for item in meeting.items},
+        # The proposal's rationale, the discussion and the actions: for readers of the case
+        # or its brief (an admin reads neither of a restricted case).
+        "reads": {item.id: reads(current_user, item.case) for item in meeting.items},
         "members_by_sector": {s: [m for m in members if m.sector == s] for s in SECTORS},
         "present_ids": present,
         "guests": [a for a in meeting.attendance if a.is_guest],

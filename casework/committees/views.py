@@ -52,10 +52,14 @@ def _committee_labels():
 # ------------------------------------------------------------------ shared by the routes
 
 
-def get_committee(committee_id: int) -> Committee:
-    committee = db.session.get(Committee, committee_id)
+def load_committee(committee_id: int, *options) -> Committee:
+    """The committee, if the current user may see its workspace: else 404 (none) or 403.
+    Admins, who manage committees, see every workspace."""
+    committee = db.session.get(Committee, committee_id, options=options)
     if committee is None:
         abort(404)
+    if not operations.can_see_workspace(current_user, committee):
+        abort(403)
     return committee
 
 
@@ -204,7 +208,7 @@ def new():
 @bp.route("/<int:committee_id>/edit", methods=["GET", "POST"])
 def edit(committee_id: int):
     _require_manage()
-    committee = get_committee(committee_id)
+    committee = load_committee(committee_id)
     form = _committee_form(committee, formdata=None if request.method == "GET" else request.form)
     problems: list[str] = []
     if form.validate_on_submit():
@@ -227,7 +231,7 @@ def edit(committee_id: int):
 @bp.post("/<int:committee_id>/members")
 def add_member(committee_id: int):
     _require_manage()
-    committee = get_committee(committee_id)
+    committee = load_committee(committee_id)
     form = _add_member_form(committee, AddMemberForm())
     problems: list[str] = []
     if form.validate():
@@ -267,7 +271,7 @@ def _get_membership(committee: Committee, user_id: int) -> CommitteeMembership:
 def change_member(committee_id: int, user_id: int):
     """Change the sector a member sits for."""
     _require_manage()
-    committee = get_committee(committee_id)
+    committee = load_committee(committee_id)
     membership = _get_membership(committee, user_id)
     form = SectorForm()
     problems: list[str] = []
@@ -298,7 +302,7 @@ def change_member(committee_id: int, user_id: int):
 @bp.post("/<int:committee_id>/members/<int:user_id>/remove")
 def remove_member(committee_id: int, user_id: int):
     _require_manage()
-    committee = get_committee(committee_id)
+    committee = load_committee(committee_id)
     membership = _get_membership(committee, user_id)
     if not RemoveMemberForm().validate():
         abort(400)
@@ -314,9 +318,7 @@ def remove_member(committee_id: int, user_id: int):
 
 @bp.get("/<int:committee_id>")
 def workspace(committee_id: int):
-    committee = get_committee(committee_id)
-    if not operations.can_see_workspace(current_user, committee):
-        abort(403)
+    committee = load_committee(committee_id, *read.COMMITTEE_LOADS)
     now = clock.now()
     return render_template(
         "committees/workspace.html",

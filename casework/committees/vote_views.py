@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,13 +18,12 @@ from sqlalchemy import select
 
 from casework.cases.models import Case
 from casework.cases.permissions import can_view, is_restricted
-from casework.committees import meetings, votes
+from casework.committees import record, votes
 from casework.committees.meeting_forms import RecusalForm, VoteForm, WrittenVoteForm
 from casework.committees.meeting_views import (
     Bound,
     attempt,
     invalid,
-    load_committee,
     load_item,
     load_meeting,
     meeting_context,
@@ -32,11 +31,12 @@ from casework.committees.meeting_views import (
 )
 from casework.committees.models import AgendaItem, Committee, Meeting
 from casework.committees.operations import can_run, can_see_workspace
-from casework.committees.views import bp
+from casework.committees.views import bp, load_committee
+from casework.committees.workspace import reads
 from casework.errors import InvalidInput, PermissionDenied
 from casework.extensions import db
 from casework.timezones import local_when
-from workflows.committees import BEFORE_COMMITTEE, CHOICE_LABELS, CHOICES
+from workflows.committees import BEFORE_COMMITTEE, CHOICE_LABELS, CHOICES, SECTORS
 
 # ------------------------------------------------------------------ a member's own vote
 
@@ -154,58 +154,83 @@ def open_written_vote(committee_id: int):
         # with what was wrong (its form is not re-shown as typed).
         for problem in problems or [e for field in form for e in field.errors]:
             flash(_("Check the written vote: %(problem)s", problem=problem), "error")
-        return redirect(f"/committees/{committee.id}/cases/{case.reference}")
+        return redirect(
+            url_for("committees.case_brief", committee_id=committee.id, reference=case.reference)
+        )
     return render_case(case, bound=("written_vote", form), status=422, problems=problems)
 
 
 # ------------------------------------------------------------------ the minutes
 
 
-def _counted(meeting: Meeting) -> set[int]:
-    """Whose votes count (as `votes.counts` has it): members present at a meeting; any
-    member in a written vote. A vote recorded for someone later marked absent is not."""
-    members = meeting.committee.member_ids()
-    return members if meeting.is_written else members & meetings.present_ids(meeting)
-
-
 def _minutes_items(meeting: Meeting) -> list[dict[str, Any]]:
-    """Each item as the minutes print it: a restricted case by its reference only."""
+    """Each item as the minutes print it: a restricted case by its reference only, and what
+    the committee wrote about it (rationale, discussion, actions) only for its readers; a
+    closed item as it was when it closed (`record`)."""
     rows = []
-    counted = _counted(meeting)
     for item in meeting.items:
-        names = {v.user_id: v.user.display_name for v in item.votes if v.user_id in counted}
+        readable = reads(current_user, item.case)
         rows.append(
             {
                 "item": item,
                 "case": item.case,
                 "restricted": is_restricted(item.case),
-                "votes": {
-                    c: sorted(
-                        names[v.user_id] for v in item.votes if v.choice == c and v.user_id in names
-                    )
-                    for c in CHOICES
-                },
+                "reads": readable,
+                "votes": record.voters(item),
                 "recusals": [
                     (v.user.display_name, v.reason) for v in item.votes if v.choice == "recused"
                 ],
                 "actions": sorted(
                     item.case.actions, key=lambda a: (a.due_date is None, a.due_date, a.id)
-                ),
+                )
+                if readable
+                else [],
             }
         )
     return rows
 
 
+def _attendance(meeting: Meeting) -> dict[str, tuple[list[str], list[str]]]:
+    """By sector, who took part and which of today's members did not. A meeting's
+    attendance rows and a written vote's votes are kept as they were, so a member who has
+    left since is still listed where they were (in the sector they sat for, for a meeting)."""
+    sectors = {m.user_id: m.sector for m in meeting.committee.memberships}
+    took_part: dict[str, list[tuple[int | None, str]]] = {s: [] for s in SECTORS}
+    if meeting.is_written:
+        for user_id, name in {
+            v.user_id: v.user.display_name
+            for item in meeting.items
+            for v in item.votes
+            if v.choice in CHOICES and v.user_id in sectors
+        }.items():
+            took_part[sectors[user_id]].append((user_id, name))
+    else:
+        for a in meeting.attendance:
+            if a.user is not None:
+                took_part[a.sector].append((a.user_id, a.user.display_name))
+    there = {user_id for rows in took_part.values() for user_id, _name in rows}
+    return {
+        sector: (
+            sorted(name for _id, name in took_part[sector]),
+            sorted(
+                m.user.display_name
+                for m in meeting.committee.memberships
+                if m.sector == sector and m.user_id not in there
+            ),
+        )
+        for sector in SECTORS
+    }
+
+
 @bp.get("/<int:committee_id>/meetings/<int:meeting_id>/minutes")
 def minutes(committee_id: int, meeting_id: int):
     committee, meeting = load_meeting(committee_id, meeting_id)
-    voted = {v.user_id for item in meeting.items for v in item.votes if v.choice in CHOICES}
     with force_locale(committee.language):
         return render_template(
             "committees/minutes.html",
             committee=committee,
             meeting=meeting,
             items=_minutes_items(meeting),
-            voted_ids=voted,
+            attendance=_attendance(meeting),
             **meeting_context(committee, meeting),
         )

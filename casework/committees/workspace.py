@@ -2,7 +2,13 @@
 
 A restricted case (SA-SGBV) is listed like any other, but a reader who may not open it
 (a committee member) gets its reference, its category and a link to its brief: never its
-title, which often quotes the report.
+title, which often quotes the report. What the committee wrote about a case (its proposal's
+rationale, the discussion, the mitigation actions and their owners) is for those who read
+the case or its brief (`reads`): an admin, who manages committees, reads neither for a
+restricted case.
+
+Every list is loaded with its relations up front, so a page costs the same number of
+statements however many cases, meetings and decisions it shows.
 """
 
 from __future__ import annotations
@@ -10,19 +16,45 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask import url_for
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from casework.auth.models import User
 from casework.cases.models import Case, MitigationAction
 from casework.cases.permissions import can_view, is_restricted
 from casework.committees.meetings import cases_before
-from casework.committees.models import AgendaItem, Committee, Decision, Meeting
+from casework.committees.models import AgendaItem, Committee, CommitteeMembership, Decision, Meeting
 from casework.committees.operations import can_read_brief
 from casework.extensions import db
 from workflows.committees import BEFORE_COMMITTEE
 
 PAST_MEETINGS_SHOWN = 20
 DECISIONS_SHOWN = 50
+
+# The committee as its pages show it: members (with their names) and chair.
+COMMITTEE_LOADS = (
+    selectinload(Committee.memberships).joinedload(CommitteeMembership.user),
+    joinedload(Committee.chair),
+)
+
+
+def reads(user: User, case: Case) -> bool:
+    """Whether ``user`` may read what the committee wrote about ``case``: whoever opens the
+    case, and for a restricted case the readers of its brief (its committee's members)."""
+    return can_view(user, case) or can_read_brief(user, case)
+
+
+def preload(cases: list[Case]) -> list[Case]:
+    """Load the decisions and site of ``cases`` (already in the session) in one statement
+    each, rather than one per case when the page asks for them."""
+    if cases:
+        db.session.scalars(
+            select(Case)
+            .where(Case.id.in_([c.id for c in cases]))
+            .options(selectinload(Case.decisions), joinedload(Case.site))
+        ).all()
+    return cases
 
 
 @dataclass(frozen=True)
@@ -44,21 +76,21 @@ class CaseEntry:
         return self.case.is_trade_stopped
 
 
-def brief_path(committee_id: int, case: Case) -> str:
-    return f"/committees/{committee_id}/cases/{case.reference}"
+def brief_url(committee_id: int, case: Case) -> str:
+    return url_for("committees.case_brief", committee_id=committee_id, reference=case.reference)
 
 
 def entry(user: User, committee: Committee, case: Case) -> CaseEntry:
     if can_view(user, case):
-        return CaseEntry(case, True, f"/cases/{case.reference}")
+        return CaseEntry(case, True, url_for("cases.detail", reference=case.reference))
     if is_restricted(case) and case.committee_id == committee.id and can_read_brief(user, case):
-        return CaseEntry(case, False, brief_path(committee.id, case))
+        return CaseEntry(case, False, brief_url(committee.id, case))
     return CaseEntry(case, False, None)
 
 
 def cases(user: User, committee: Committee) -> list[CaseEntry]:
     """The cases before the committee, the nearest deadline first."""
-    return [entry(user, committee, case) for case in cases_before(committee)]
+    return [entry(user, committee, case) for case in preload(cases_before(committee))]
 
 
 @dataclass(frozen=True)
@@ -70,10 +102,12 @@ class ActionEntry:
 
 def open_actions(user: User, committee: Committee, today: date) -> list[ActionEntry]:
     """The open mitigation actions of the cases before the committee, by due date: the
-    overdue ones come first, actions without a date last."""
+    overdue ones come first, actions without a date last. Only the actions of cases the
+    reader `reads`: the others' descriptions and owners may point at a survivor."""
     rows = db.session.scalars(
         select(MitigationAction)
         .join(Case, Case.id == MitigationAction.case_id)
+        .options(contains_eager(MitigationAction.case))
         .where(
             Case.committee_id == committee.id,
             Case.status.in_(BEFORE_COMMITTEE),
@@ -86,6 +120,7 @@ def open_actions(user: User, committee: Committee, today: date) -> list[ActionEn
     return [
         ActionEntry(a, entry(user, committee, a.case), bool(a.due_date and a.due_date < today))
         for a in rows
+        if reads(user, a.case)
     ]
 
 
@@ -98,10 +133,14 @@ class Meetings:
 
 def meetings(user: User, committee: Committee) -> Meetings:
     def of(kind: str, statuses: tuple[str, ...]):
-        return select(Meeting).where(
-            Meeting.committee_id == committee.id,
-            Meeting.kind == kind,
-            Meeting.status.in_(statuses),
+        return (
+            select(Meeting)
+            .where(
+                Meeting.committee_id == committee.id,
+                Meeting.kind == kind,
+                Meeting.status.in_(statuses),
+            )
+            .options(selectinload(Meeting.items).joinedload(AgendaItem.case))
         )
 
     coming = list(db.session.scalars(of("meeting", ("open",)).order_by(Meeting.starts_dt)))

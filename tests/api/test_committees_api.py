@@ -174,7 +174,8 @@ def test_a_member_reads_the_meetings_items_votes_and_recusals(client, db, board,
     ]
     assert data["quorum"]["holds"] is True
     [entry] = data["items"]
-    assert entry["case"] == {"reference": case.reference, "status": "escalated", "level": 1}
+    assert entry["case"] == {"reference": case.reference, "status": "escalated", "level": 1,
+                             "is_restricted": False}  # fmt: skip
     assert entry["proposed_outcome"] == "suspend"
     assert entry["rationale"] == "Soldiers tax at the checkpoint."
     assert entry["status"] == "open"
@@ -232,29 +233,40 @@ def test_a_member_reads_a_restricted_cases_brief_and_decisions_and_nothing_else(
     listed = client.get(f"/api/v1/committees/{committee.id}/cases", headers=headers)
     [entry] = listed.json["items"]
     assert entry["reference"] == restricted.reference and entry["is_restricted"] is True
-    assert entry["brief"] == BRIEF
-    assert [d["outcome"] for d in entry["decisions"]] == ["suspend"]
+    brief_url = f"/api/v1/committees/{committee.id}/cases/{restricted.reference}"
+    assert entry["brief_url"] == brief_url and "brief" not in entry
+    brief = client.get(brief_url, headers=headers)
+    assert brief.json["brief"] == BRIEF
+    assert [d["outcome"] for d in brief.json["decisions"]] == ["suspend"]
     decisions = client.get(f"/api/v1/cases/{restricted.reference}/decisions", headers=headers)
     assert [d["outcome"] for d in decisions.json["items"]] == ["suspend"]
-    for text in (listed.get_data(as_text=True), decisions.get_data(as_text=True)):
+    texts = (listed.get_data(as_text=True), brief.get_data(as_text=True),
+             decisions.get_data(as_text=True))  # fmt: skip
+    for text in texts:
         for secret in (REPORT, "Mama Neema", PHONE[1:], "description", "messages", "reporter",
                        "SA-SGBV"):  # fmt: skip
             assert secret not in text
     assert client.get(f"/api/v1/cases/{restricted.reference}", headers=headers).status_code == 403
 
 
-def test_reading_the_brief_through_the_api_is_on_the_cases_record(
+def test_listing_the_cases_reads_no_brief_and_reading_one_is_on_its_record(
     client, db, board, restricted, bearer
 ):
     committee, members, _ = board
     member = members["industry"]
-    client.get(f"/api/v1/committees/{committee.id}/cases", headers=bearer(member))
-    viewed = db.session.scalars(
-        select(CaseEvent).where(
+    headers = bearer(member)
+
+    def viewed() -> list[int | None]:
+        query = select(CaseEvent).where(
             CaseEvent.case_id == restricted.id, CaseEvent.kind == "brief_viewed"
         )
-    ).all()
-    assert [e.actor_id for e in viewed] == [member.id]
+        return [e.actor_id for e in db.session.scalars(query)]
+
+    for _ in range(3):
+        client.get(f"/api/v1/committees/{committee.id}/cases", headers=headers)
+    assert viewed() == []
+    client.get(f"/api/v1/committees/{committee.id}/cases/{restricted.reference}", headers=headers)
+    assert viewed() == [member.id]
 
 
 def test_a_supervisors_list_names_a_restricted_case_without_its_words(

@@ -181,7 +181,7 @@ def attach_file(
 
 
 def read_file(file: EvidenceFile, *, actor: User, preview: bool = False) -> bytes:
-    """The file's bytes (or its preview's) for ``actor``, the reading on the case's record.
+    """The file's bytes (or its preview's) for ``actor``; a download is on the case's record.
 
     The original is checked against its SHA-256 first: bytes changed in storage since the
     file was added are refused (FileUnavailable), never served as evidence.
@@ -216,10 +216,14 @@ def read_file(file: EvidenceFile, *, actor: User, preview: bool = False) -> byte
                 name=file.filename,
             )
         )
-    record_event(
-        case,
-        "preview_viewed" if preview else "file_downloaded",
-        actor=actor,
-        data={"file_id": file.id, "filename": file.filename},
-    )
+    # The download of the evidence goes on the record. A preview (a downscaled copy without
+    # metadata, shown on the case page itself) does not: one event per thumbnail per page
+    # view would bury the record; a restricted case's page views are recorded anyway.
+    if not preview:
+        record_event(
+            case,
+            "file_downloaded",
+            actor=actor,
+            data={"file_id": file.id, "filename": file.filename},
+        )
     return data

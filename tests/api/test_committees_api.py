@@ -57,7 +57,7 @@ def meeting(db, board, make_case, make_user):
                      site=site)  # fmt: skip
     supervisor = make_user("supervisor")
     sitting = meetings.schedule_meeting(
-        committee, starts_dt=clock.now() + timedelta(days=1), place="Masisi", actor=supervisor
+        committee, starts_dt=clock.now() + timedelta(minutes=10), place="Masisi", actor=supervisor
     )
     [item] = sitting.items
     meetings.set_proposal(item, outcome="suspend", rationale="Soldiers tax at the checkpoint.",

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
+from botocore.exceptions import ClientError
 from flask import Flask, current_app
 
 from casework.config import ConfigError
@@ -96,8 +97,13 @@ class S3Storage:
     def get(self, key: str) -> bytes:
         try:
             response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
-        except self.client.exceptions.NoSuchKey:
-            raise FileMissing(key) from None
+        except ClientError as exc:
+            # Without s3:ListBucket, S3 answers a missing key with 403, not 404: both mean
+            # the object is not there for us (audit verify names it; a download is refused).
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code in {"NoSuchKey", "404", "403", "AccessDenied"}:
+                raise FileMissing(key) from None
+            raise
         return response["Body"].read()
 
     def delete(self, key: str) -> None:

@@ -124,7 +124,3 @@ def human_size(size: int) -> str:
 
 def extension_for(content_type: str) -> str:
     return ALLOWED.get(content_type, ("", "bin"))[1]
-
-
-def kind_of(content_type: str) -> str:
-    return ALLOWED.get(content_type, ("other", ""))[0]

@@ -5,7 +5,7 @@ word (``STATUS <ref>``, ``NEW <text>``), ignoring case, accents and trailing pun
 Whole-message matching matters: "Aidez-nous", "Msaada! watu wenye silaha..." or
 "Hali ni mbaya..." are reports, not requests for help or status.
 
-Anonymous reports: ``ANON <text>`` (also ``ANONYMOUS``; French ``ANONYME``; Swahili
+Anonymous reports: ``ANON <text>`` (French ``ANONYME``; Swahili
 ``BILA JINA``, "without a name", or ``BILAJINA``) opens a case that keeps no number, and a
 message that starts with a case reference (``CW-7K3Q-92MX more details``) is an addition
 to that case: the only way back to an anonymous case (`casework.intake.anonymous`). A
@@ -44,7 +44,9 @@ LANGUAGE = {
     "kiswahili": "sw",
 }
 # The first word(s) of an anonymous report. What an SMS user types: short, no accents.
-ANON = {"anon": "en", "anonymous": "en", "anonyme": "fr", "bila jina": "sw", "bilajina": "sw"}
+# Not "anonymous": "Anonymous men came to the pit..." is an ordinary report, and a reporter
+# who did not mean it would lose the way to follow their case up.
+ANON = {"anon": "en", "anonyme": "fr", "bila jina": "sw", "bilajina": "sw"}
 
 # Letters people type for the digits they resemble (Crockford base32 leaves them out).
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})

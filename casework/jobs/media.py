@@ -136,7 +136,11 @@ def due_messages(now: datetime, settings: Settings, limit: int) -> list[int]:
     query between SQLite and PostgreSQL; the states are written so no URL can look like
     one (a quoted word inside a JSON string is escaped)."""
     text = cast(Message.media, Text)
-    pending = [text.not_like('%"state"%'), text.like(f'%"{state.RETRY}"%')]
+    pending = [
+        text.not_like('%"state"%'),
+        text.like(f'%"{state.WAITING}"%'),
+        text.like(f'%"{state.RETRY}"%'),
+    ]
     if settings.delete_copies:
         pending.append(text.like(f'%"{state.TO_DELETE}"%'))
     rows = db.session.scalars(
@@ -196,10 +200,18 @@ def _run(
             .execution_options(populate_existing=True)
         ).one()
         items = [dict(item) for item in message.media or []]
-        if i < len(items) and items[i] == item:  # else another run settled it first
+        if i < len(items) and _untried(items[i]) == _untried(item):  # else another run did
             items[i] = settle(message, i, items[i], answer, now, counts)
+            # Items not tried yet say so: the message's JSON now names a state, and a run
+            # that stops here must not leave them where the next run cannot find them.
+            items = [{**x, "state": state.WAITING} if "state" not in x else x for x in items]
             message.media = items  # a new list: the JSON column sees the change
         db.session.commit()
+
+
+def _untried(item: dict[str, Any]) -> dict[str, Any]:
+    """The item without the mark a sibling's settling gives an item not tried yet."""
+    return {k: v for k, v in item.items() if not (k == "state" and v == state.WAITING)}
 
 
 # ------------------------------------------------------------------------------- fetch

@@ -41,8 +41,9 @@ BACKOFF = (
 )
 MAX_ATTEMPTS = len(BACKOFF) + 1
 
-RETRY, FETCHED, GAVE_UP, REFUSED = "retry", "fetched", "gave_up", "refused"
-SETTLED = frozenset({FETCHED, GAVE_UP, REFUSED})
+# WAITING: never tried, but another item of its message was (so the message's JSON names a
+# state and the job must still find it).
+WAITING, RETRY, FETCHED, GAVE_UP, REFUSED = "waiting", "retry", "fetched", "gave_up", "refused"
 TO_DELETE, DELETED, KEPT = "to_delete", "deleted", "kept"
 
 ERROR_WORDS: dict[str, LazyString] = {
@@ -65,7 +66,7 @@ def parse_dt(value: Any) -> datetime | None:
 def is_due(item: dict[str, Any], now: datetime) -> bool:
     """Whether the job should try to fetch ``item`` now."""
     state = item.get("state")
-    if state is None:
+    if state is None or state == WAITING:
         return True
     if state != RETRY:
         return False
@@ -106,15 +107,6 @@ class MediaView:
     twilio_deleted: bool
 
 
-STATE_WORDS: dict[str, LazyString] = {
-    "waiting": _l("waiting to be fetched from Twilio"),
-    RETRY: _l("not fetched yet"),
-    FETCHED: _l("attached to the case"),
-    GAVE_UP: _l("could not be fetched: given up"),
-    REFUSED: _l("not attached"),
-}
-
-
 def media_views(messages: Iterable[Message]) -> dict[int, list[MediaView]]:
     """``{message id: [its items]}`` for the messages that have media (one query for their
     evidence files)."""
@@ -138,7 +130,7 @@ def media_views(messages: Iterable[Message]) -> dict[int, list[MediaView]]:
 
 
 def _view(number: int, item: dict[str, Any], files: dict[int, EvidenceFile], message) -> MediaView:
-    state = item.get("state") or "waiting"
+    state = item.get("state") or WAITING
     file = files.get(item.get("file_id")) if state == FETCHED else None  # type: ignore[arg-type]
     if file is not None and file.case_id != message.case_id:
         file = None  # the file went with another case: not this one's to link

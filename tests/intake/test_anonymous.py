@@ -274,7 +274,7 @@ def test_the_case_page_shows_anonymous_where_the_number_would_be(sms, db, login_
     ("body", "kind", "language", "text", "reference"),
     [
         ("ANON", "anon_without_text", "en", "", None),
-        ("Anonymous: watu", "anon", "en", "watu", None),
+        ("Anonymous: watu", "report", None, "Anonymous: watu", None),
         ("anonyme - des hommes", "anon", "fr", "des hommes", None),
         ("BILA  JINA watoto", "anon", "sw", "watoto", None),
         ("Bilajina! watoto", "anon", "sw", "watoto", None),
@@ -314,3 +314,10 @@ def test_the_simulator_tries_anon_and_shows_the_thread_from_the_officers_session
     assert 'data-direction="in"' not in other.get(f"/simulator?number={NUMBER}").get_data(
         as_text=True
     )
+
+
+def test_a_report_that_begins_with_the_word_anonymous_is_an_ordinary_report(sms, db):
+    sms("Anonymous men came to the pit at night and took the cassiterite.", sender=DRC)
+    [case] = cases(db)
+    assert not case.is_anonymous and case.reporter_id is not None
+    assert count(db, Reporter) == 1

@@ -347,3 +347,23 @@ def test_two_runs_at_once_attach_each_file_once(app, db, mms, twilio_fake):
     assert {m.media[0]["file_id"] for m in messages(db, Message.direction == "in")} == {
         f.id for f in files(db)
     }
+
+
+def test_a_run_that_stops_after_the_first_item_leaves_the_second_for_the_next(db, mms, monkeypatch):
+    """Items are committed one at a time: the ones not yet tried must stay findable."""
+    mms((png(), "image/png"), (png((10, 20, 30)), "image/png"))
+    real_attach, calls = media_job.attach_file, []
+
+    def storage_down_on_the_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("storage unreachable")
+        return real_attach(*args, **kwargs)
+
+    monkeypatch.setattr(media_job, "attach_file", storage_down_on_the_second)
+    assert run()["errors"] == 1
+    assert len(files(db)) == 1
+    assert [item.get("state") for item in media_of(db)] == ["fetched", "waiting"]
+    monkeypatch.setattr(media_job, "attach_file", real_attach)
+    run()
+    assert len(files(db)) == 2

@@ -102,7 +102,8 @@ def handle(
         reporter = Reporter.find(sender.number) if sender.number else None
         if reporter is not None and case is not None and case.reporter_id == reporter.id:
             text = message.body
-            ordinary = keywords.Parsed("report", text=text)
+            # The reporter named their own case: the text is added to that one.
+            ordinary = keywords.Parsed("report", text=text, reference=case.reference)
             return dataclasses.replace(reading, parsed=ordinary, text=text)
         outcome.action = "ref_not_found"
         lang = _language(reading, sender)

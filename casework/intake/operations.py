@@ -689,7 +689,14 @@ def _take_report(outcome: Outcome, reading: _Reading, lang: str, sender: Sender,
     assert reporter is not None and message is not None and reading.suggestion is not None
     suggestion, site_id = reading.suggestion, reading.site_id
     case = None
-    if reading.parsed.kind != "new" and not outcome.new_reporter:
+    named = reading.parsed.reference if reading.parsed.kind == "report" else None
+    if named:  # "<ref> text" naming one of the reporter's own cases: that case, if open
+        case = db.session.scalar(
+            select(Case).where(
+                Case.reference == named, Case.reporter_id == reporter.id, Case.status != "closed"
+            )
+        )
+    elif reading.parsed.kind != "new" and not outcome.new_reporter:
         case = _open_case_to_follow(reporter, now)
     if case is not None:
         outcome.action = "follow_up"

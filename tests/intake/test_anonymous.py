@@ -321,3 +321,14 @@ def test_a_report_that_begins_with_the_word_anonymous_is_an_ordinary_report(sms,
     [case] = cases(db)
     assert not case.is_anonymous and case.reporter_id is not None
     assert count(db, Reporter) == 1
+
+
+def test_a_reporter_naming_an_older_case_of_their_own_adds_to_that_case(sms, db):
+    sms("Hommes armés à la barrière de Mushaki.", sender=DRC)
+    first = cases(db)[0]
+    sms("NOUVEAU Enfants dans les puits de Nyabibwe.", sender=DRC)
+    assert len(cases(db)) == 2
+    sms(f"{first.reference} Ils sont revenus ce matin.", sender=DRC)
+    assert len(cases(db)) == 2
+    added = messages(db, Message.case_id == first.id, Message.direction == "in")
+    assert added[-1].body.endswith("Ils sont revenus ce matin.")

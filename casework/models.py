@@ -1,6 +1,7 @@
 """Every model, imported once so metadata (and Alembic) sees the whole schema."""
 
-from casework.auth.models import ApiToken, User
+from casework.admin.models import AdminLogEntry, AdminLogHead
+from casework.auth.models import ApiToken, RecoveryCode, User, UserSession
 from casework.cases.models import Case, CaseEvent, Corroboration, MitigationAction
 from casework.committees.models import Committee, CommitteeMembership, Decision
 from casework.contacts.models import Contact
@@ -12,6 +13,8 @@ from casework.sites.models import Site
 from notifications.models import JobRun, OutboxMessage
 
 __all__ = [
+    "AdminLogEntry",
+    "AdminLogHead",
     "ApiToken",
     "Case",
     "CaseEvent",
@@ -26,7 +29,9 @@ __all__ = [
     "MitigationAction",
     "Notice",
     "OutboxMessage",
+    "RecoveryCode",
     "Reporter",
     "Site",
     "User",
+    "UserSession",
 ]

@@ -57,8 +57,12 @@ def is_public_endpoint(endpoint: str | None) -> bool:
 @login_manager.user_loader
 def _load_user(user_id: str):
     from casework.auth.models import User
+    from casework.auth.sessions import live_session
 
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    if user is None or live_session(user.id) is None:
+        return None  # the login ended server-side (logout, disabled, password changed...)
+    return user
 
 
 @login_manager.request_loader

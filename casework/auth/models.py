@@ -46,6 +46,12 @@ class User(UserMixin, Model):
     # The kinds received by each channel; None: the role's defaults.
     email_notices: Mapped[list[str] | None] = mapped_column(JSON)
     sms_notices: Mapped[list[str] | None] = mapped_column(JSON)
+    # Two-factor login (casework/auth/twofactor.py): the TOTP secret, encrypted with the data
+    # key; enrolment is complete once a code from it was accepted (totp_enabled_dt).
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an admin gave a temporary password: the next login must choose a new one.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
 
     memberships: Mapped[list[CommitteeMembership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -104,6 +110,36 @@ class ApiToken(Model):
     @staticmethod
     def hash(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+
+class UserSession(Model):
+    """A login, server-side: the session cookie carries a random token whose SHA-256 is
+    here. Logging out ends this one; a password or role change, disabling the account or a
+    second-factor reset ends all of the user's (casework/auth/sessions.py)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_seen_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    ended_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_reason: Mapped[str | None] = mapped_column(String(40))
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(Model):
+    """A single-use second-factor recovery code; only its hash is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    used_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 from casework.committees.models import CommitteeMembership  # noqa: E402

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from casework import clock
 from casework.auth.forms import ROLE_LABELS, LanguageForm, LoginForm, ui_languages
 from casework.auth.models import User
+from casework.auth.sessions import end_session, start_session
 from casework.extensions import db
 from casework.security import public, safe_next
 from casework.views import home_url
@@ -76,6 +77,7 @@ def login():
         _failures().pop(key, None)
         session.clear()  # a fresh session: nothing from before login survives it
         session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
+        start_session(user)
         login_user(user)
         user.last_login_dt = clock.now()
         db.session.commit()
@@ -86,6 +88,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    end_session("logout")
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")

@@ -43,7 +43,7 @@ class TestProductionWithoutMailServer:
             "sms": "ok",
         }
 
-        admin, _ = login_as("admin")
+        admin, admin_user = login_as("admin")
         html = admin.get("/admin/outbox").get_data(as_text=True)
         assert "Email is not configured: set MAIL_SERVER" in html  # the problem, at the top
         assert "the email service is not configured (set MAIL_SERVER)" in html  # the row's why
@@ -56,6 +56,7 @@ class TestProductionWithoutMailServer:
             clock.freeze(clock.now() + timedelta(seconds=wait))
             dispatch()
         assert outbox_rows(db)[0].status == "dead"
+        admin, _ = login_as(user=admin_user)  # a day and a half later: the login has expired
         html = admin.get("/admin/outbox").get_data(as_text=True)
         assert "given up" in html and f"/admin/outbox/{row.id}/retry" in html
 

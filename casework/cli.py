@@ -21,9 +21,10 @@ def audit() -> None:
 @audit.command("verify")
 @with_appcontext
 def audit_verify() -> None:
-    """Check every case's event hash chain, then every evidence file against the SHA-256
-    on its case's record; exit 1 at the first broken event or on any missing or changed
-    file."""
+    """Check every case's event hash chain, the admin log's chain, then every evidence
+    file against the SHA-256 on its case's record; exit 1 at the first broken event or
+    admin log entry, or on any missing or changed file."""
+    from casework.admin.log import verify_admin_log
     from casework.cases.audit import verify_chains
 
     checked, broken = verify_chains()
@@ -31,6 +32,14 @@ def audit_verify() -> None:
         click.echo(
             f"TAMPERED: case id {broken.case_id}, event #{broken.seq}: "
             f"{broken.problem}. {checked} events checked.",
+            err=True,
+        )
+        raise SystemExit(1)
+    entries, broken_entry = verify_admin_log()
+    if broken_entry:
+        click.echo(
+            f"TAMPERED: admin log entry #{broken_entry.seq}: {broken_entry.problem}. "
+            f"{entries} entries checked.",
             err=True,
         )
         raise SystemExit(1)
@@ -47,7 +56,10 @@ def audit_verify() -> None:
     if problems:
         click.echo(f"{len(problems)} of {files} files failed the check.", err=True)
         raise SystemExit(1)
-    click.echo(f"OK: {checked} events, every chain intact; {files} files match the record.")
+    click.echo(
+        f"OK: {checked} events, every chain intact; {entries} admin log entries intact; "
+        f"{files} files match the record."
+    )
 
 
 @click.group()

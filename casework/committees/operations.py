@@ -5,8 +5,10 @@ scheduled job), raises domain errors, flushes and never commits. Whatever reache
 (an agenda's outcome, a decision with its votes, a brief and who read it) goes on the
 case's hash-chained record through `record_event`.
 
-Who may do what: admins manage committees and memberships; the chair of a committee, or a
-supervisor, runs its meetings and opens written votes; members vote for themselves, and at
+Who may do what: admins manage committees and memberships (``actor=None`` is the command
+line, trusted like an admin); every change to a committee's make-up is on the admin log
+(`record_admin_change`). The chair of a committee, or a supervisor, runs its meetings and
+opens written votes; members vote for themselves, and at
 a meeting the chair may record a present member's vote (a show of hands in a room where
 not everybody has a laptop).
 """
@@ -20,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from casework import clock
+from casework.admin.log import record_admin_change
 from casework.auth.models import User
 from casework.cases.models import Case
 from casework.cases.operations import record_event
@@ -83,8 +86,8 @@ def can_run(user: User, committee: Committee) -> bool:
     )
 
 
-def _require_manage(actor: User) -> None:
-    if not can_manage(actor):
+def _require_manage(actor: User | None) -> None:
+    if actor is not None and not can_manage(actor):
         raise PermissionDenied(_l("Only an admin manages committees."))
 
 
@@ -157,28 +160,64 @@ def _unique_name(name: str, committee: Committee | None = None) -> None:
         raise InvalidInput(_l("Another committee already has that name."))
 
 
-def create_committee(*, actor: User, **values: Any) -> Committee:
+# What the admin log keeps of a committee: its scope and rules (never its members' details).
+_LOGGED = (
+    "name",
+    "scope",
+    "country",
+    "province",
+    "territories",
+    "time_zone",
+    "language",
+    "quorum_percent",
+    "majority_percent",
+    "quorum_each_sector",
+)
+
+
+def _target(committee: Committee) -> tuple[str, int, str]:
+    return ("committee", committee.id, committee.name)
+
+
+def _logged(committee: Committee) -> dict[str, Any]:
+    return {key: getattr(committee, key) for key in _LOGGED}
+
+
+def create_committee(*, actor: User | None, **values: Any) -> Committee:
     _require_manage(actor)
     cleaned = _clean_committee(values)
     _unique_name(cleaned["name"])
     committee = Committee(**cleaned)
     db.session.add(committee)
     db.session.flush()
+    record_admin_change(actor, "committee.create", _target(committee), after=_logged(committee))
     return committee
 
 
-def update_committee(committee: Committee, *, actor: User, **values: Any) -> Committee:
+def update_committee(committee: Committee, *, actor: User | None, **values: Any) -> Committee:
+    """Change a committee's scope and rules; on the admin log when anything changed."""
     _require_manage(actor)
     cleaned = _clean_committee(values)
     _unique_name(cleaned["name"], committee)
+    before = _logged(committee)
     for key, value in cleaned.items():
         setattr(committee, key, value)
     db.session.flush()
+    after = _logged(committee)
+    changed = [key for key in _LOGGED if before[key] != after[key]]
+    if changed:
+        record_admin_change(
+            actor,
+            "committee.update",
+            _target(committee),
+            before={key: before[key] for key in changed},
+            after={key: after[key] for key in changed},
+        )
     return committee
 
 
 def add_member(
-    committee: Committee, user: User, *, sector: str, actor: User
+    committee: Committee, user: User, *, sector: str, actor: User | None
 ) -> CommitteeMembership:
     """Make ``user`` a member for ``sector``, or change the sector they sit for."""
     _require_manage(actor)
@@ -195,12 +234,26 @@ def add_member(
     if membership is None:
         membership = CommitteeMembership(committee=committee, user=user, sector=sector)
         db.session.add(membership)
+        record_admin_change(
+            actor,
+            "committee.member_add",
+            _target(committee),
+            after={"member": user.email, "sector": sector},
+        )
+    elif membership.sector != sector:
+        record_admin_change(
+            actor,
+            "committee.member_sector",
+            _target(committee),
+            before={"member": user.email, "sector": membership.sector},
+            after={"member": user.email, "sector": sector},
+        )
     membership.sector = sector
     db.session.flush()
     return membership
 
 
-def remove_member(committee: Committee, user: User, *, actor: User) -> None:
+def remove_member(committee: Committee, user: User, *, actor: User | None) -> None:
     _require_manage(actor)
     membership = db.session.scalar(
         select(CommitteeMembership).where(
@@ -210,18 +263,30 @@ def remove_member(committee: Committee, user: User, *, actor: User) -> None:
     )
     if membership is None:
         return
+    before: dict[str, Any] = {"member": user.email, "sector": membership.sector}
     if committee.chair_id == user.id:
         committee.chair_id = None
+        before["chair"] = user.email
     committee.memberships.remove(membership)
     db.session.flush()
+    record_admin_change(actor, "committee.member_remove", _target(committee), before=before)
 
 
-def set_chair(committee: Committee, user: User | None, *, actor: User) -> Committee:
+def set_chair(committee: Committee, user: User | None, *, actor: User | None) -> Committee:
     _require_manage(actor)
     if user is not None and user.id not in committee.member_ids():
         raise InvalidInput(_l("The chair must be a member of the committee."))
+    old = committee.chair
     committee.chair = user
     db.session.flush()
+    if (old.id if old else None) != (user.id if user else None):
+        record_admin_change(
+            actor,
+            "committee.chair",
+            _target(committee),
+            before={"chair": old.email if old else None},
+            after={"chair": user.email if user else None},
+        )
     return committee
 
 

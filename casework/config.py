@@ -46,6 +46,20 @@ def _instance_secret(instance_path: Path, filename: str, make: Callable[[], str]
     return path.read_text().strip()
 
 
+def _roles(name: str, default: str) -> tuple[str, ...]:
+    """A comma-separated list of roles (workflows.ROLES); an unknown one is an error."""
+    from workflows import ROLES
+
+    raw = os.environ.get(name)
+    names = [r.strip().lower() for r in (default if raw is None else raw).split(",") if r.strip()]
+    unknown = [r for r in names if r not in ROLES]
+    if unknown:
+        raise ConfigError(
+            f"{name} names unknown roles {', '.join(unknown)}; use some of: {', '.join(ROLES)}."
+        )
+    return tuple(names)
+
+
 def normalise_database_url(url: str) -> str:
     """Accept the usual ``postgres://`` / ``postgresql://`` spellings and use psycopg 3."""
     if url.startswith("postgres://"):
@@ -98,6 +112,11 @@ def load_settings(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         # A login lasts a working day; a stolen or forgotten cookie expires with it.
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int("CASEWORK_SESSION_HOURS", 10)),
+        # Roles that log in with a second factor (casework/auth/twofactor.py): they set one
+        # up before anything else. Empty in development and testing unless set.
+        "CASEWORK_2FA_ROLES": _roles(
+            "CASEWORK_2FA_ROLES", "" if development else "admin,supervisor"
+        ),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": not development,
@@ -107,6 +126,11 @@ def load_settings(instance_path: str) -> dict:
         "CASEWORK_REFERENCE_PREFIX": os.environ.get("CASEWORK_REFERENCE_PREFIX", "CW"),
         "CASEWORK_FOLLOWUP_WINDOW_HOURS": _int("CASEWORK_FOLLOWUP_WINDOW_HOURS", 24),
         "CASEWORK_SMS_HOURLY_LIMIT": _int("CASEWORK_SMS_HOURLY_LIMIT", 20),
+        # SMS intake when the database cannot take a message (casework/intake/spool.py): the
+        # longest the webhook waits for a lock or a statement, then where it keeps the
+        # message (encrypted) until the database answers; unset: <instance>/spool.
+        "CASEWORK_INTAKE_DB_TIMEOUT_MS": _int("CASEWORK_INTAKE_DB_TIMEOUT_MS", 3000),
+        "CASEWORK_SPOOL_DIR": os.environ.get("CASEWORK_SPOOL_DIR", "").strip(),
         # Days after a reporter's last case closes before their contact details are erased
         # (casework/jobs/retention.py); a case on legal hold keeps them.
         "CASEWORK_REPORTER_RETENTION_DAYS": _int("CASEWORK_REPORTER_RETENTION_DAYS", 365),
@@ -140,6 +164,13 @@ def load_settings(instance_path: str) -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "casework@localhost"),
+        # The failed-login throttle's storage (casework/auth/throttle.py): memory:// counts
+        # per process; redis://host:6379/0 makes every worker and host count together.
+        "RATELIMIT_STORAGE_URI": os.environ.get("CASEWORK_RATELIMIT_STORAGE_URI", "").strip()
+        or "memory://",
+        # Who to write to about a vulnerability: /.well-known/security.txt's Contact
+        # (an email address or an https:// URL); unset, there is no security.txt.
+        "CASEWORK_SECURITY_CONTACT": os.environ.get("CASEWORK_SECURITY_CONTACT", "").strip(),
         "BABEL_DEFAULT_LOCALE": "en",
         "CASEWORK_LANGUAGES": ["en", "fr", "sw"],
     }

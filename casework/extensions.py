@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -60,3 +62,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()
 babel = Babel()
+# The failed-login throttle's storage (casework/auth/throttle.py counts by hand, only the
+# failures: no limit is checked on every request).
+limiter = Limiter(key_func=get_remote_address, auto_check=False)

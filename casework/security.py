@@ -67,6 +67,10 @@ def _load_user(user_id: str):
 
 @login_manager.request_loader
 def _load_user_from_token(req):
+    # A token belongs to the API: on an HTML form it would pass for a login that CSRF
+    # protection cannot tell from a browser's (anyone can fetch an anonymous CSRF token).
+    if not req.path.startswith("/api/"):
+        return None
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
@@ -110,8 +114,23 @@ def _unauthorized():
 login_manager.unauthorized_handler(_unauthorized)
 
 
+# No inline script anywhere (there is no script at all today): keep script-src 'self'.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; img-src 'self' data:; "
+    "style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+HSTS = "max-age=31536000; includeSubDomains"  # a year; outside development and testing
+
+
 def install_security(app: Flask) -> None:
+    from casework.auth import throttle
+    from casework.wellknown import bp as wellknown_bp
+
     app.session_interface = _SessionInterface()
+    throttle.init_app(app)  # the failed-login throttle on Flask-Limiter's storage
+    app.register_blueprint(wellknown_bp)  # /.well-known/security.txt
+    https_only = app.config.get("CASEWORK_ENV", "development") not in {"development", "testing"}
 
     @app.before_request
     def _closed_by_default():
@@ -126,11 +145,9 @@ def install_security(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "frame-ancestors 'none'",
-        )
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if https_only:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         if current_user and getattr(current_user, "is_authenticated", False):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

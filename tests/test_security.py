@@ -12,7 +12,14 @@ from casework.config import ConfigError
 from casework.security import is_public_endpoint
 from tests.conftest import csrf_token, login
 
-PUBLIC = {"static", "auth.login", "core.healthz", "intake.sms_inbound", "intake.sms_status"}
+PUBLIC = {
+    "static",
+    "auth.login",
+    "core.healthz",
+    "intake.sms_inbound",
+    "intake.sms_status",
+    "wellknown.security_txt",
+}
 
 
 def test_only_the_short_list_is_public(app):

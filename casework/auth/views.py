@@ -4,12 +4,9 @@ attempts are throttled."""
 from __future__ import annotations
 
 import logging
-import time
-from collections import defaultdict, deque
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -19,37 +16,19 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
-from sqlalchemy import func, select
+from flask_login import current_user, logout_user
 
-from casework import clock
+from casework.auth.credentials import check_credentials
 from casework.auth.forms import ROLE_LABELS, LanguageForm, LoginForm, ui_languages
-from casework.auth.models import User
-from casework.auth.sessions import end_session, start_session
+from casework.auth.sessions import end_session
+from casework.auth.throttle import throttle as login_throttle
+from casework.auth.twofactor_views import finish_password_step
 from casework.extensions import db
 from casework.security import public, safe_next
 from casework.views import home_url
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
-
-# Failed logins per (client address, email) in the last window, kept per app and process:
-# behind several workers the effective limit is workers x MAX_FAILURES, still enough to stop
-# password guessing without a shared store.
-MAX_FAILURES = 5
-WINDOW_SECONDS = 300
-
-
-def _failures() -> dict[tuple[str, str], deque[float]]:
-    return current_app.extensions.setdefault("casework_login_failures", defaultdict(deque))
-
-
-def _throttled(key: tuple[str, str]) -> bool:
-    attempts = _failures()[key]
-    cutoff = time.monotonic() - WINDOW_SECONDS
-    while attempts and attempts[0] < cutoff:
-        attempts.popleft()
-    return len(attempts) >= MAX_FAILURES
 
 
 def _safe_next(target: str | None) -> str:
@@ -64,24 +43,21 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        key = (request.remote_addr or "", email)
-        if _throttled(key):
+        # Failed logins only are counted (casework/auth/throttle.py), the same way whether
+        # the email has an account or not; so is the password check (auth/credentials.py).
+        if wait := login_throttle().retry_after(email):
             flash(_("Too many failed attempts. Wait a few minutes, then try again."), "error")
-            return render_template("auth/login.html", form=form), 429
-        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        if user is None or not user.check_password(form.password.data) or not user.is_active:
-            _failures()[key].append(time.monotonic())
+            page = render_template("auth/login.html", form=form)
+            return page, 429, {"Retry-After": str(wait)}
+        user = check_credentials(email, form.password.data)
+        if user is None:
+            login_throttle().count_failure(email)
             log.info("login refused")
             flash(_("That email and password do not match an active account."), "error")
             return render_template("auth/login.html", form=form), 401
-        _failures().pop(key, None)
-        session.clear()  # a fresh session: nothing from before login survives it
-        session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
-        start_session(user)
-        login_user(user)
-        user.last_login_dt = clock.now()
-        db.session.commit()
-        return redirect(_safe_next(request.args.get("next")))
+        login_throttle().forget_failures(email)
+        # The code from an enrolled user's app, or setting one up, comes next (twofactor_views).
+        return finish_password_step(user, _safe_next(request.args.get("next")))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
 

@@ -96,6 +96,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from casework.evidence.views import bp as evidence_bp
 
     app.register_blueprint(evidence_bp)  # /cases/<ref>/files: evidence files on a case
+    from casework.public.views import bp as public_bp
+
+    app.register_blueprint(public_bp)  # /public: published summaries and statistics
     init_messages(app)  # the outbox's resolvers and hooks; never starts a scheduler
     from casework.jobs import init_app as init_jobs
 

@@ -1,4 +1,5 @@
-"""Locale selection for the web UI: the user's saved language, else the browser's."""
+"""Locale selection for the web UI: the user's saved language; for visitors without a
+login (the public pages), ``?lang=`` when given, else the browser's."""
 
 from __future__ import annotations
 
@@ -12,4 +13,6 @@ def select_locale() -> str | None:
     languages = current_app.config["CASEWORK_LANGUAGES"]
     if getattr(current_user, "is_authenticated", False) and current_user.language in languages:
         return current_user.language
+    if request.args.get("lang") in languages:
+        return request.args["lang"]
     return request.accept_languages.best_match(languages)

@@ -19,6 +19,15 @@ PUBLIC = {
     "intake.sms_inbound",
     "intake.sms_status",
     "wellknown.security_txt",
+    # The public transparency pages: published summaries and suppressed statistics only
+    # (tests/public/test_public_pages.py greps them for anything unpublished).
+    "public.index",
+    "public.period_page",
+    "public.statistics_json",
+    "public.statistics_csv",
+    "public.summaries_json",
+    "public.summaries_csv",
+    "public.feed",
 }
 
 

@@ -224,15 +224,16 @@ def _matching_step(secret: str, code: str, *, after: int) -> int | None:
     return None
 
 
-def verify(user: User, code: str) -> Method | None:
-    """Check ``code`` at login: a 6-digit code from the app, not used before, or one of
-    the user's unused recovery codes, which is used up. How it passed, or None."""
+def verify(user: User, code: str, *, allow_recovery: bool = True) -> Method | None:
+    """Check ``code`` at login: a 6-digit code from the app, not used before, or (unless
+    ``allow_recovery`` is False) one of the user's unused recovery codes, which is used
+    up. How it passed, or None."""
     if not is_enrolled(user):
         return None
     typed = normalise(code)
     if _TOTP_CODE.fullmatch(typed):
         return "code" if _accept_totp(user, typed) else None
-    if _RECOVERY_CODE.fullmatch(typed):
+    if allow_recovery and _RECOVERY_CODE.fullmatch(typed):
         return "recovery_code" if _use_recovery_code(user, typed) else None
     return None
 

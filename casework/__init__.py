@@ -71,6 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from casework import models  # noqa: F401  (the whole schema, for Alembic and relationships)
     from casework.admin.views import bp as admin_bp
     from casework.api.views import bp as api_bp
+    from casework.auth.twofactor_views import bp as twofactor_bp
     from casework.auth.views import bp as auth_bp
     from casework.cases.views import bp as cases_bp
     from casework.intake.views import bp as intake_bp
@@ -81,6 +82,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(twofactor_bp)  # /login/code, /account/security
     app.register_blueprint(cases_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(intake_bp)

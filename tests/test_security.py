@@ -15,6 +15,7 @@ from tests.conftest import csrf_token, login
 PUBLIC = {
     "static",
     "auth.login",
+    "twofactor.login_code",  # the login's second step: a pending login, not a logged-in one
     "core.healthz",
     "intake.sms_inbound",
     "intake.sms_status",

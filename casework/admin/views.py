@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, or_, select
 from casework.admin.recipients import describe
 from casework.errors import CaseworkError, PermissionDenied
 from casework.extensions import db
+from casework.inputs import row_id_arg
 from casework.messages.delivery import retry_delivery, row_state
 from casework.security import safe_next
 from notifications import channels
@@ -90,7 +91,7 @@ def _page(query, before: int | None, order_dt):
 @bp.get("/outbox")
 def outbox():
     query = select(OutboxMessage).where(OutboxMessage.status.in_(("failed", "dead")))
-    rows, next_before = _page(query, request.args.get("before", type=int), OutboxMessage.id)
+    rows, next_before = _page(query, row_id_arg("before"), OutboxMessage.id)
     return render_template(
         "admin/outbox.html",
         counts=_counts(),
@@ -111,7 +112,7 @@ def captured():
     query = select(OutboxMessage).where(
         OutboxMessage.status == "sent", OutboxMessage.provider_status == channels.CAPTURED
     )
-    rows, next_before = _page(query, request.args.get("before", type=int), OutboxMessage.sent_dt)
+    rows, next_before = _page(query, row_id_arg("before"), OutboxMessage.sent_dt)
     return render_template(
         "admin/captured.html",
         rows=rows,

@@ -16,8 +16,10 @@ from casework.cases.permissions import (
     sees_full_case,
     sees_masked_phone,
 )
-from casework.cases.queries import CaseFilters, page_of_cases
+from casework.cases.queries import BadCursor, CaseFilters, page_of_cases
+from casework.error_pages import problem_for
 from casework.extensions import db
+from casework.inputs import is_row_id
 from casework.messages.models import Message
 from workflows import STATES
 
@@ -26,7 +28,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
-    return problem(exc.code or 500, exc.name, exc.description or "")
+    return problem_for(exc)  # never an exception's own text
 
 
 def _iso(dt):
@@ -80,7 +82,7 @@ def _filters() -> CaseFilters:
     if level and level not in {"1", "2", "3"}:
         raise ValueError("level must be 1, 2 or 3")
     assignee = args.get("assignee")
-    if assignee and assignee not in {"me", "none"} and not assignee.isdigit():
+    if assignee and assignee not in {"me", "none"} and not is_row_id(assignee):
         raise ValueError("assignee must be a user id, 'me' or 'none'")
     return CaseFilters(
         status=status or None,
@@ -96,22 +98,16 @@ def _filters() -> CaseFilters:
 def cases():
     try:
         filters = _filters()
-        limit = min(
-            request.args.get("limit", current_app.config["CASEWORK_API_PAGE_SIZE"], type=int), 200
-        )
-        if limit < 1:
+        limit = request.args.get("limit", current_app.config["CASEWORK_API_PAGE_SIZE"], type=int)
+        if not 1 <= limit <= 200:
             raise ValueError("limit must be between 1 and 200")
         items, next_cursor = page_of_cases(
             current_user, filters, cursor=request.args.get("cursor"), limit=limit
         )
-    except ValueError as exc:
-        return problem(
-            400,
-            "Bad request",
-            str(exc)
-            if "cursor" not in str(exc)
-            else "The cursor is not valid; start again without one.",
-        )
+    except BadCursor:
+        return problem(400, "Bad request", "The cursor is not valid; start again without one.")
+    except ValueError as exc:  # only our own sentences above reach here
+        return problem(400, "Bad request", str(exc))
     return {"items": [_listed(c) for c in items], "next": next_cursor}
 
 

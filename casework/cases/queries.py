@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import selectinload
 
 from casework.cases.models import Case
 from casework.cases.permissions import visible_filter
 from casework.extensions import db
+from casework.inputs import LIKE_ESCAPE, is_row_id, like_pattern
 from casework.sites.models import Site
 
 
@@ -28,12 +29,18 @@ def encode_cursor(case_id: int) -> str:
     return base64.urlsafe_b64encode(f"id:{case_id}".encode()).decode().rstrip("=")
 
 
+class BadCursor(ValueError):
+    """A cursor we did not make (edited, truncated, out of range)."""
+
+
 def decode_cursor(cursor: str) -> int:
-    """Raise ValueError on anything that is not a cursor we made."""
-    padded = cursor + "=" * (-len(cursor) % 4)
-    raw = base64.urlsafe_b64decode(padded.encode()).decode()
-    if not raw.startswith("id:"):
-        raise ValueError("not a cursor")
+    """The case id in a cursor we made; BadCursor on anything else."""
+    try:
+        raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
+    except (ValueError, UnicodeError):
+        raise BadCursor("not a cursor") from None
+    if not raw.startswith("id:") or not is_row_id(raw[3:]):
+        raise BadCursor("not a cursor")
     return int(raw[3:])
 
 
@@ -52,17 +59,24 @@ def case_query(user, filters: CaseFilters) -> Select:
     elif filters.assignee == "none":
         query = query.where(Case.assignee_id.is_(None))
     elif filters.assignee:
+        if not is_row_id(str(filters.assignee)):
+            return query.where(false())  # nobody has that id
         query = query.where(Case.assignee_id == int(filters.assignee))
     if filters.q:
-        like = f"%{filters.q.strip()}%"
+        like = like_pattern(filters.q.strip())
         if user.role == "viewer":  # viewers search what they may read: the public summary
-            query = query.where(or_(Case.reference.ilike(like), Case.public_summary.ilike(like)))
+            query = query.where(
+                or_(
+                    Case.reference.ilike(like, escape=LIKE_ESCAPE),
+                    Case.public_summary.ilike(like, escape=LIKE_ESCAPE),
+                )
+            )
         else:
             query = query.where(
                 or_(
-                    Case.reference.ilike(like),
-                    Case.title.ilike(like),
-                    Case.description.ilike(like),
+                    Case.reference.ilike(like, escape=LIKE_ESCAPE),
+                    Case.title.ilike(like, escape=LIKE_ESCAPE),
+                    Case.description.ilike(like, escape=LIKE_ESCAPE),
                 )
             )
     return query

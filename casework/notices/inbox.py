@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from casework import clock
 from casework.auth.models import User
 from casework.extensions import db
+from casework.inputs import is_row_id
 from casework.notices.models import Notice
 from casework.notices.operations import visible_notices
 
@@ -31,7 +32,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise ValueError("not a cursor")
     when, _, ident = raw[2:].rpartition("|")
     moment = datetime.fromisoformat(when)
-    if moment.tzinfo is None:
+    if moment.tzinfo is None or not is_row_id(ident):
         raise ValueError("not a cursor")
     return moment, int(ident)
 

@@ -106,6 +106,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_jobs(app)  # the scheduled reminders, registered (the scheduler is its own process)
     install_security(app)
+    from casework.error_pages import install_error_pages
+
+    install_error_pages(app)  # 4xx/5xx pages in the layout; problem+json under /api/
 
     from casework.cli import register_commands
 

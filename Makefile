@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-postgres lint bench translations clean
+.PHONY: demo test test-postgres lint audit bench translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## audit: known vulnerabilities in the installed packages (pip-audit: it needs PyPI's
+## vulnerability data over the network, and says NOT AUDITED when it cannot reach it), then
+## bandit over the code (settings and skips in pyproject.toml)
+audit: $(STAMP)
+	$(BIN)/python .ci/audit_dependencies.py
+	$(BIN)/bandit -q -c pyproject.toml -r casework workflows notifications
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

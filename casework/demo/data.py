@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Every demo account signs in with DEMO_PASSWORD_PREFIX + its role, e.g. casework-demo-officer.
-DEMO_PASSWORD_PREFIX = "casework-demo-"  # noqa: S105 (published on purpose: demo only)
+DEMO_PASSWORD_PREFIX = "casework-demo-"  # noqa: S105  # nosec B105  # published: demo only
 
 # (email, name, role, language): one login per role, two where a second pair of eyes matters.
 LOGINS = (

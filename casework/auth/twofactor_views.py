@@ -72,23 +72,24 @@ WHILE_ENROLLING = frozenset(
 # ---------------------------------------------------------------- after the password
 
 
-def finish_password_step(user: User, next_url: str) -> Response:
+def finish_password_step(user: User, next_target: str | None) -> Response:
     """What follows the right password: the code page for an enrolled user (a pending
     login, not logged in yet), else the login itself; a user who must set up a second
-    factor lands on the security page."""
+    factor lands on the security page. ``next_target`` is checked (`safe_next`) where it
+    is used, once the user is known."""
     if twofactor.is_enrolled(user):
         session.clear()  # nothing from before survives, pending or not
         session[PENDING] = {
             "uid": user.id,
             "nonce": secrets.token_urlsafe(16),
             "at": int(clock.now().timestamp()),
-            "next": next_url,
+            "next": next_target if isinstance(next_target, str) else None,
         }
         return redirect(url_for("twofactor.login_code"))
     complete_login(user)
     if twofactor.must_enrol(user):
         return redirect(url_for("twofactor.security"))
-    return redirect(next_url)
+    return redirect(safe_next(next_target, home_url(user)))
 
 
 def complete_login(user: User) -> None:

@@ -57,7 +57,7 @@ def login():
             return render_template("auth/login.html", form=form), 401
         login_throttle().forget_failures(email)
         # The code from an enrolled user's app, or setting one up, comes next (twofactor_views).
-        return finish_password_step(user, _safe_next(request.args.get("next")))
+        return finish_password_step(user, request.args.get("next"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
 

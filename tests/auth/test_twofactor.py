@@ -144,6 +144,19 @@ def test_after_the_password_an_enrolled_user_is_not_logged_in_until_the_code(enr
     assert client.get("/cases").status_code == 200
 
 
+def test_the_second_step_starts_a_fresh_session_and_refuses_an_open_redirect(enrolled):
+    client, user, secret, _ = enrolled
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    password_step(client, user.email, next_url="//evil.example/x")
+    with client.session_transaction() as session:
+        assert "planted" not in session
+    response = code_step(client, _code(secret))
+    assert response.headers["Location"] == "/cases"
+    with client.session_transaction() as session:
+        assert "_2fa_pending" not in session
+
+
 def test_a_wrong_code_is_refused_and_the_login_stays_pending(enrolled):
     client, user, secret, _ = enrolled
     password_step(client, user.email)

@@ -80,6 +80,7 @@ def register_commands(app) -> None:
     """Attach Casework's command groups to ``app.cli`` (the ``casework`` script loads them
     from the app, and so does ``app.test_cli_runner()``)."""
     from casework.auth.cli import tokens, users
+    from casework.cases.export_cli import export
     from casework.committees.cli import committees
     from casework.contacts.cli import contacts
     from casework.demo.cli import demo
@@ -87,7 +88,7 @@ def register_commands(app) -> None:
     from casework.reporters.cli import reporters
     from casework.sites.cli import sites
 
-    for group in (audit, workflow, users, tokens, sites, demo, reporters, intake, contacts):
+    for group in (audit, workflow, users, tokens, sites, demo, reporters, intake, contacts, export):
         app.cli.add_command(group)
     app.cli.add_command(committees)  # casework committees list|create|update|add-member...
 

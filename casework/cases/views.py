@@ -246,6 +246,12 @@ def _on_permission_denied(exc: PermissionDenied):
 
 
 # The routes, on bp; last, since they import the above.
-from casework.cases import action_views, age_views, case_views, queue_views  # noqa: E402, F401
+from casework.cases import (  # noqa: E402, F401
+    action_views,
+    age_views,
+    case_views,
+    export_views,
+    queue_views,
+)
 from casework.cases.case_views import render_case  # noqa: E402
 from casework.reporters import hold_views  # noqa: E402, F401  (the legal hold)

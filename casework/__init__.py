@@ -109,6 +109,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from casework.error_pages import install_error_pages
 
     install_error_pages(app)  # 4xx/5xx pages in the layout; problem+json under /api/
+    from casework.bidi import install_bidi_isolation
+
+    install_bidi_isolation(app)  # user text cannot reorder the page around it
 
     from casework.cli import register_commands
 

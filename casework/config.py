@@ -171,6 +171,10 @@ def load_settings(instance_path: str) -> dict:
         # Who to write to about a vulnerability: /.well-known/security.txt's Contact
         # (an email address or an https:// URL); unset, there is no security.txt.
         "CASEWORK_SECURITY_CONTACT": os.environ.get("CASEWORK_SECURITY_CONTACT", "").strip(),
+        # Reverse proxies in front of the app (nginx: 1). Each one's X-Forwarded-For is then
+        # trusted for the client's address, which the failed-login throttle counts by;
+        # without it every client has the proxy's address and is counted together.
+        "CASEWORK_TRUSTED_PROXIES": _int("CASEWORK_TRUSTED_PROXIES", 0),
         "BABEL_DEFAULT_LOCALE": "en",
         "CASEWORK_LANGUAGES": ["en", "fr", "sw"],
     }

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, g, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from casework import clock
 from casework.extensions import db, login_manager
@@ -128,6 +129,9 @@ def install_security(app: Flask) -> None:
     from casework.wellknown import bp as wellknown_bp
 
     app.session_interface = _SessionInterface()
+    if proxies := app.config.get("CASEWORK_TRUSTED_PROXIES", 0):
+        # Only the client's address: URLs keep coming from CASEWORK_PUBLIC_URL.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
     throttle.init_app(app)  # the failed-login throttle on Flask-Limiter's storage
     app.register_blueprint(wellknown_bp)  # /.well-known/security.txt
     https_only = app.config.get("CASEWORK_ENV", "development") not in {"development", "testing"}

@@ -147,6 +147,32 @@ def test_addresses_of_one_ipv6_network_count_together(app):
     assert codes == [401] * 5 + [429]
 
 
+def _behind_proxy(app, client_address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "127.0.0.1"  # every request comes from the proxy
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = client_address
+    return client
+
+
+@pytest.mark.parametrize("app_config", [{"CASEWORK_TRUSTED_PROXIES": 1}], indirect=True)
+def test_behind_a_trusted_proxy_each_client_is_counted_by_its_forwarded_address(app, monkeypatch):
+    monkeypatch.setattr(throttle, "PER_ADDRESS", parse("2 per 15 minutes"))
+    first = _behind_proxy(app, "198.51.100.7")
+    codes = [login(first, f"user{n}@example.org", "guess").status_code for n in range(3)]
+    assert codes == [401, 401, 429]
+    second = _behind_proxy(app, "198.51.100.8")
+    assert login(second, "user0@example.org", "guess").status_code == 401
+
+
+def test_an_untrusted_forwarded_address_is_ignored(app, monkeypatch):
+    monkeypatch.setattr(throttle, "PER_ADDRESS", parse("2 per 15 minutes"))
+    codes = [
+        login(_behind_proxy(app, f"198.51.100.{n}"), f"user{n}@example.org", "guess").status_code
+        for n in range(3)
+    ]
+    assert codes == [401, 401, 429]  # a client cannot pick a fresh address per attempt
+
+
 def test_the_throttle_stores_fixed_length_keys_and_never_an_email(app):
     client = app.test_client()
     emails = ["short@example.org", "a-much-" + "longer-" * 30 + "address@example.org"]

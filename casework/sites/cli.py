@@ -8,7 +8,8 @@ import click
 from flask.cli import with_appcontext
 
 from casework.extensions import db
-from casework.sites.importer import COLUMNS, SiteFileError, import_sites, read_file
+from casework.sites.importer import COLUMNS, SiteFileError, read_file
+from casework.sites.operations import import_site_rows
 
 
 @click.group()
@@ -25,7 +26,8 @@ def sites_import(file: Path) -> None:
     Columns: code,name,country,province,territory,minerals,latitude,longitude (minerals
     ';'-separated). A site whose code exists is updated. Rows with errors are reported
     with their line numbers and skipped; the others are kept. Exits 1 when the file cannot
-    be read or holds no valid row.
+    be read or holds no valid row. The import is on the admin log (counts and codes), as
+    made from the command line.
     """
     try:
         rows = read_file(file)
@@ -39,7 +41,7 @@ def sites_import(file: Path) -> None:
         raise SystemExit(1)
 
     with click.progressbar(length=len(rows), label=f"Importing {len(rows)} sites") as bar:
-        result = import_sites(rows, on_row=lambda: bar.update(1))
+        result = import_site_rows(rows, actor=None, source=file.name, on_row=lambda: bar.update(1))
     for error in result.rejected:
         click.echo(f"  {error}", err=True)
     if result.accepted == 0:

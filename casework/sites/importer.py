@@ -3,8 +3,9 @@
 The format is ``code,name,country,province,territory,minerals,latitude,longitude``
 (column order free, extra columns ignored, a UTF-8 byte order mark tolerated). Each row is
 checked on its own: good rows are kept even when others are rejected, and every rejection
-names its line in the file. Rows upsert by site code. Like an operation, the import flushes
-and leaves the commit to its caller.
+names its line in the file, in the reader's language (the command line's is English).
+Rows upsert by site code. Like an operation, the import flushes and leaves the commit to
+its caller; `casework.sites.operations` puts an import on the admin log.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from casework.extensions import db
@@ -39,7 +41,7 @@ class RowError:
     problems: list[str]
 
     def __str__(self) -> str:
-        return f"line {self.line}: " + "; ".join(self.problems)
+        return _("line %(line)s: %(problems)s", line=self.line, problems="; ".join(self.problems))
 
 
 @dataclass
@@ -54,14 +56,23 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     rejected: list[RowError] = field(default_factory=list)
+    codes_added: list[str] = field(default_factory=list)
+    codes_updated: list[str] = field(default_factory=list)
 
     @property
     def accepted(self) -> int:
         return self.imported + self.updated + self.unchanged
 
     def summary(self) -> str:
-        text = f"{self.imported} imported, {self.updated} updated, {len(self.rejected)} rejected"
-        return text + (f", {self.unchanged} unchanged" if self.unchanged else "")
+        text = _(
+            "%(imported)s imported, %(updated)s updated, %(rejected)s rejected",
+            imported=self.imported,
+            updated=self.updated,
+            rejected=len(self.rejected),
+        )
+        if self.unchanged:
+            text += _(", %(unchanged)s unchanged", unchanged=self.unchanged)
+        return text
 
 
 def read_rows(stream: TextIO) -> list[tuple[int, dict[str, str]]]:
@@ -73,15 +84,21 @@ def read_rows(stream: TextIO) -> list[tuple[int, dict[str, str]]]:
     try:
         header = next(reader, None)
         if header is None:
-            raise SiteFileError("The file is empty; it needs a header line: " + ",".join(COLUMNS))
+            raise SiteFileError(
+                _(
+                    "The file is empty; it needs a header line: %(columns)s",
+                    columns=",".join(COLUMNS),
+                )
+            )
         names = [h.strip().lower() for h in header]
         missing = [c for c in COLUMNS if c not in names]
         if missing:
             raise SiteFileError(
-                "The header line lacks the column(s) "
-                + ", ".join(missing)
-                + ". Expected: "
-                + ",".join(COLUMNS)
+                _(
+                    "The header line lacks the column(s) %(missing)s. Expected: %(columns)s",
+                    missing=", ".join(missing),
+                    columns=",".join(COLUMNS),
+                )
             )
         rows: list[tuple[int, dict[str, str]]] = []
         line = reader.line_num + 1
@@ -92,8 +109,14 @@ def read_rows(stream: TextIO) -> list[tuple[int, dict[str, str]]]:
                     row["__extra__"] = str(len(record) - len(names))
                 rows.append((line, row))
             line = reader.line_num + 1
-    except csv.Error as exc:
-        raise SiteFileError(f"The file is not valid CSV (line {reader.line_num}): {exc}") from None
+    except csv.Error:
+        # csv's own message (e.g. "field larger than field limit") is not shown to users.
+        raise SiteFileError(
+            _(
+                "The file is not valid CSV (line %(line)s): check its quotes and separators.",
+                line=reader.line_num,
+            )
+        ) from None
     return rows
 
 
@@ -115,10 +138,17 @@ def _coordinate(raw: str, name: str, bound: float, problems: list[str]) -> float
     try:
         value = float(raw)
     except ValueError:
-        problems.append(f"{name} {raw!r} is not a number")
+        problems.append(_("%(name)s %(value)s is not a number", name=name, value=repr(raw)))
         return None
     if not math.isfinite(value) or not -bound <= value <= bound:
-        problems.append(f"{name} {raw} is outside -{bound:g}..{bound:g}")
+        problems.append(
+            _(
+                "%(name)s %(value)s is outside %(range)s",
+                name=name,
+                value=raw,
+                range=f"-{bound:g}..{bound:g}",
+            )
+        )
         return None
     return value
 
@@ -127,37 +157,50 @@ def validate_row(row: dict[str, str]) -> tuple[dict[str, Any] | None, list[str]]
     """The row's site fields, or None and what is wrong with it."""
     problems: list[str] = []
     if "__extra__" in row:
-        problems.append(f"{row['__extra__']} more value(s) than the header has columns")
+        problems.append(
+            _("%(count)s more value(s) than the header has columns", count=row["__extra__"])
+        )
     code = row.get("code", "").strip().upper()
     name = row.get("name", "").strip()
     if not code:
-        problems.append("code is missing")
+        problems.append(_("code is missing"))
     elif len(code) > 40 or not _CODE.match(code):
         problems.append(
-            f"code {code!r} must be up to 40 letters, digits, '-', '_' or '.' (e.g. CD-NK-RUB)"
+            _(
+                "code %(code)s must be up to 40 letters, digits, '-', '_' or '.' (e.g. CD-NK-RUB)",
+                code=repr(code),
+            )
         )
     if not name:
-        problems.append("name is missing")
+        problems.append(_("name is missing"))
     elif len(name) > 200:
-        problems.append("name is longer than 200 characters")
+        problems.append(_("name is longer than 200 characters"))
     country = row.get("country", "").strip().upper()
     if not _COUNTRY.match(country):
         problems.append(
-            f"country {row.get('country', '').strip()!r} is not an ISO 3166 two-letter code "
-            "(e.g. CD, RW, BI, UG)"
+            _(
+                "country %(country)s is not an ISO 3166 two-letter code (e.g. CD, RW, BI, UG)",
+                country=repr(row.get("country", "").strip()),
+            )
         )
     province = row.get("province", "").strip()
     territory = row.get("territory", "").strip()
     for label, value in (("province", province), ("territory", territory)):
         if len(value) > 100:
-            problems.append(f"{label} is longer than 100 characters")
+            problems.append(_("%(field)s is longer than 100 characters", field=label))
     minerals: list[str] = []
     for part in row.get("minerals", "").split(";"):
         mineral = part.strip().lower()
         if not mineral:
             continue
         if mineral not in MINERALS:
-            problems.append(f"mineral {part.strip()!r} is not one of {', '.join(MINERALS)}")
+            problems.append(
+                _(
+                    "mineral %(mineral)s is not one of %(minerals)s",
+                    mineral=repr(part.strip()),
+                    minerals=", ".join(MINERALS),
+                )
+            )
         elif mineral not in minerals:
             minerals.append(mineral)
     latitude = _coordinate(row.get("latitude", ""), "latitude", 90, problems)
@@ -167,7 +210,7 @@ def validate_row(row: dict[str, str]) -> tuple[dict[str, Any] | None, list[str]]
         bool(row.get("longitude", "").strip()),
     )
     if lat_given != lon_given:
-        problems.append("give both latitude and longitude, or neither")
+        problems.append(_("give both latitude and longitude, or neither"))
     if problems:
         return None, problems
     return {
@@ -198,7 +241,13 @@ def import_sites(
     for line, row in rows:
         values, problems = validate_row(row)
         if values is not None and values["code"] in seen:
-            problems = [f"code {values['code']} already appears on line {seen[values['code']]}"]
+            problems = [
+                _(
+                    "code %(code)s already appears on line %(line)s",
+                    code=values["code"],
+                    line=seen[values["code"]],
+                )
+            ]
             values = None
         if values is None:
             result.rejected.append(RowError(line, problems))
@@ -208,13 +257,26 @@ def import_sites(
             if site is None:
                 db.session.add(Site(**values))
                 result.imported += 1
+                result.codes_added.append(values["code"])
             elif any(getattr(site, key) != values[key] for key in _FIELDS):
                 for key in _FIELDS:
                     setattr(site, key, values[key])
                 result.updated += 1
+                result.codes_updated.append(values["code"])
             else:
                 result.unchanged += 1
         if on_row is not None:
             on_row()
     db.session.flush()
     return result
+
+
+def read_bytes(data: bytes) -> list[tuple[int, dict[str, str]]]:
+    """Parse an uploaded file's bytes as UTF-8 (BOM or not). Raises SiteFileError."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SiteFileError(
+            _("The file is not UTF-8 text; save it as CSV UTF-8 and upload it again.")
+        ) from None
+    return read_rows(io.StringIO(text, newline=""))

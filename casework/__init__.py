@@ -88,6 +88,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(intake_bp)
     app.register_blueprint(messages_bp)
     app.register_blueprint(admin_bp)
+    from casework.admin.log_views import bp as admin_log_bp
+    from casework.admin.site_views import bp as admin_sites_bp
+
+    app.register_blueprint(admin_log_bp)  # /admin/log: the admin log, for admins
+    app.register_blueprint(admin_sites_bp)  # /admin/sites: the site registry, for admins
     from casework.committees.views import bp as committees_bp
     from casework.contacts.views import bp as contacts_bp
     from casework.notices.views import bp as notices_bp

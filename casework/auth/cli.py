@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import sys
 from typing import NoReturn
 
@@ -11,7 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from casework.auth.models import ApiToken, User
+from casework.auth.models import User
 from casework.committees.models import SECTORS, Committee, CommitteeMembership
 from casework.extensions import db
 from casework.phones import normalise_phone
@@ -189,15 +188,20 @@ def tokens() -> None:
 def tokens_create(email: str) -> None:
     """Print a new API token for EMAIL's user. Only its hash is stored: copy it now.
 
-    Use it as the header 'Authorization: Bearer <token>' on /api/v1/.
+    Use it as the header 'Authorization: Bearer <token>' on /api/v1/. On the admin log
+    (its id, never the token), as made from the command line.
     """
+    from casework.auth.tokens import create_api_token
+    from casework.errors import CaseworkError as Refused
+
     user = find_user(email)
     if user is None:
         fail(f"There is no user with the email {email}. Create one with 'casework users create'.")
-    if not user.is_active:
-        fail(f"The account {user.email} is disabled; a token for it would not work.")
-    token = secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, token_hash=ApiToken.hash(token)))
+    try:
+        token = create_api_token(user, actor=None)
+    except Refused as exc:
+        db.session.rollback()
+        fail(str(exc))
     db.session.commit()
     click.echo(f"New API token for {user.email} (shown once; store it now):", err=True)
     click.echo(token)
@@ -207,14 +211,12 @@ def tokens_create(email: str) -> None:
 @click.argument("email")
 @with_appcontext
 def tokens_revoke(email: str) -> None:
-    """Revoke every API token of EMAIL's user."""
+    """Revoke every API token of EMAIL's user (on the admin log, from the command line)."""
+    from casework.auth.tokens import revoke_api_tokens
+
     user = find_user(email)
     if user is None:
         fail(f"There is no user with the email {email}.")
-    live = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.is_revoked.is_(False))
-    ).all()
-    for token in live:
-        token.is_revoked = True
+    count = revoke_api_tokens(user, actor=None)
     db.session.commit()
-    click.echo(f"Revoked {len(live)} token(s) of {user.email}.")
+    click.echo(f"Revoked {count} token(s) of {user.email}.")

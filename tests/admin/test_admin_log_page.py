@@ -152,3 +152,12 @@ def test_a_target_type_that_cannot_exist_is_a_400(db, login_as):
     client, _ = login_as("admin")
     assert client.get(f"{LOG}?type=site%27%20OR%201=1").status_code == 400
     assert client.get(f"{LOG}?type=unknown").status_code == 200  # a type with no entries
+
+
+def test_the_header_links_admins_to_the_log_and_the_sites(db, login_as):
+    admin, _ = login_as("admin")
+    page = text_of(admin.get("/cases"))
+    assert 'href="/admin/log"' in page and 'href="/admin/sites"' in page
+    supervisor, _ = login_as("supervisor")
+    page = text_of(supervisor.get("/cases"))
+    assert 'href="/admin/log"' not in page and 'href="/admin/sites"' not in page

@@ -10,10 +10,22 @@ class LoginPage:
         self.page = page
 
     def log_in(self, email: str, password: str) -> QueuePage:
+        self.enter_password(email, password)
+        expect(self.page.get_by_role("heading", name="Cases", exact=True)).to_be_visible()
+        return QueuePage(self.page)
+
+    def enter_password(self, email: str, password: str) -> None:
         self.page.goto("/login")
         self.page.get_by_label("Email").fill(email)
         self.page.get_by_label("Password").fill(password)
         self.page.get_by_role("button", name="Log in").click()
+
+    def log_in_with_code(self, email: str, password: str, code: str) -> QueuePage:
+        """Password, then the second step's code (from the app, or a recovery code)."""
+        self.enter_password(email, password)
+        expect(self.page.get_by_role("heading", name="Enter your code")).to_be_visible()
+        self.page.get_by_label("Code from your authenticator app, or a recovery code").fill(code)
+        self.page.get_by_role("button", name="Continue").click()
         expect(self.page.get_by_role("heading", name="Cases", exact=True)).to_be_visible()
         return QueuePage(self.page)
 
@@ -66,6 +78,15 @@ class Header:
     def notifications(self):
         return self.page.locator("header .notices-link")
 
+    def log_out(self) -> None:
+        self.page.locator("header").get_by_role("button", name="Log out").click()
+        expect(self.page.locator(".flash")).to_contain_text("You are logged out.")
+
+    def open_security(self) -> SecurityPage:
+        self.page.locator("header").get_by_role("link", name="Account security").click()
+        expect(self.page.get_by_role("heading", name="Account security")).to_be_visible()
+        return SecurityPage(self.page)
+
     def open_notifications(self) -> NotificationsPage:
         self.notifications.click()
         expect(self.page.get_by_role("heading", name="Notifications", exact=True)).to_be_visible()
@@ -107,3 +128,42 @@ class NotificationSettingsPage:
     def save(self) -> None:
         self.page.get_by_role("button", name="Save settings").click()
         expect(self.page.locator(".flash")).to_contain_text("Your notification settings are saved.")
+
+
+class SecurityPage:
+    """Account security: setting up two-factor login, recovery codes."""
+
+    def __init__(self, page: Page):
+        self.page = page
+
+    @property
+    def status(self):
+        return self.page.locator("#two-factor .twofactor-status")
+
+    def start_set_up(self) -> str:
+        """Begin, and read the key shown for manual entry (as a user would type it)."""
+        self.page.get_by_role("button", name="Set up two-factor login").click()
+        expect(self.page.locator("#two-factor svg.qr")).to_be_visible()
+        return self.page.locator(".totp-secret").inner_text().replace(" ", "")
+
+    def confirm(self, code: str) -> list[str]:
+        """Enter the app's code; the recovery codes the page shows this once."""
+        self.page.get_by_label("Code").fill(code)
+        self.page.get_by_role("button", name="Turn on two-factor login").click()
+        expect(self.page.get_by_role("heading", name="Two-factor login is on")).to_be_visible()
+        return self.page.locator(".recovery-codes li").all_inner_texts()
+
+
+class AdminUserPage:
+    """An administrator's page for one user account."""
+
+    def __init__(self, page: Page):
+        self.page = page
+
+    def open(self, user_id: int) -> AdminUserPage:
+        self.page.goto(f"/admin/users/{user_id}")
+        return self
+
+    def reset_second_factor(self) -> None:
+        self.page.get_by_role("button", name="Reset the second factor").click()
+        expect(self.page.locator(".flash")).to_contain_text("second factor")

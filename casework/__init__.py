@@ -93,6 +93,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(admin_log_bp)  # /admin/log: the admin log, for admins
     app.register_blueprint(admin_sites_bp)  # /admin/sites: the site registry, for admins
+    from casework.admin.user_views import bp as admin_users_bp
+    from casework.auth.password_views import bp as passwords_bp
+
+    app.register_blueprint(admin_users_bp)  # /admin/users: accounts, for admins
+    app.register_blueprint(passwords_bp)  # /account/password, /password/reset/<token>
     from casework.committees.views import bp as committees_bp
     from casework.contacts.views import bp as contacts_bp
     from casework.notices.views import bp as notices_bp

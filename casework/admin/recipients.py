@@ -103,9 +103,12 @@ def describe(rows: list[OutboxMessage], viewer) -> dict[int, Shown]:
 
 def _may_read(row: OutboxMessage, notices, cases, viewer) -> bool:
     """A notice (or a contact's message) about a case the viewer may not open stays
-    closed; so does a notice about no one case (a digest) for anyone but supervisors."""
+    closed; so does a notice about no one case (a digest) for anyone but supervisors, and
+    a password reset link for everyone."""
     ref = row.ref or ""
     prefix, _, ident = ref.partition(":")
+    if prefix == "password_reset":  # a reset link: whoever reads it could take the account
+        return False
     if not ident.isdigit():
         return True
     if prefix == "notice":

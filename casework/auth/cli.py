@@ -10,8 +10,11 @@ from email_validator import EmailNotValidError, validate_email
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from casework.admin import users as accounts
+from casework.admin.users import create_user
 from casework.auth.models import User
 from casework.committees.models import SECTORS, Committee, CommitteeMembership
+from casework.errors import CaseworkError
 from casework.extensions import db
 from casework.phones import normalise_phone
 from casework.timezones import is_time_zone
@@ -154,16 +157,19 @@ def users_create(
             f"{MIN_PASSWORD_LENGTH}. A few unrelated words make a good one."
         )
 
-    user = User(
-        email=email,
-        name=name.strip(),
-        role=role.lower(),
-        phone=phone,
-        language=language,
-        timezone=timezone,
-    )
-    user.set_password(password)
-    db.session.add(user)
+    try:
+        user = create_user(
+            email=email,
+            role=role,
+            name=name,
+            phone=phone,
+            language=language,
+            timezone=timezone,
+            password=password,
+            actor=None,  # the command line, on the admin log
+        )
+    except CaseworkError as exc:
+        fail(str(exc))
     for committee in members_of:
         db.session.add(CommitteeMembership(committee=committee, user=user, sector=sector))
     db.session.commit()
@@ -173,6 +179,138 @@ def users_create(
         click.echo(
             "Note: a committee member sees only the cases of their committees; "
             "this user is in none yet.",
+            err=True,
+        )
+
+
+def _as_option(command):
+    return click.option(
+        "--as",
+        "as_email",
+        default=None,
+        metavar="ADMIN_EMAIL",
+        help="Record the change as made by this admin (default: the command line).",
+    )(command)
+
+
+def _acting_admin(email: str | None) -> User | None:
+    """The admin named by --as, or None: the admin log says "command line"."""
+    if email is None:
+        return None
+    admin = find_user(email)
+    if admin is None or not admin.is_active or admin.role != "admin":
+        fail(f"{email} is not an enabled admin account; --as takes an admin's email.")
+    return admin
+
+
+def _account(email: str) -> User:
+    user = find_user(email)
+    if user is None:
+        fail(f"There is no user with the email {email}. See them with 'casework users list'.")
+    return user
+
+
+def _run(change):
+    """Run an operation and commit; a refusal rolls back and exits 1 with its sentence."""
+    try:
+        result = change()
+    except CaseworkError as exc:
+        db.session.rollback()
+        fail(str(exc))
+    db.session.commit()
+    return result
+
+
+@users.command("list")
+@with_appcontext
+def users_list() -> None:
+    """Print every account: email, role, state, name."""
+    rows = db.session.scalars(select(User).order_by(User.role, User.email)).all()
+    if not rows:
+        click.echo("No users yet. Create one with 'casework users create EMAIL --role admin'.")
+    for user in rows:
+        state = "enabled" if user.is_enabled else "disabled"
+        click.echo(f"{user.email}  {user.role}  {state}  {user.name}")
+
+
+@users.command("disable")
+@click.argument("email")
+@_as_option
+@with_appcontext
+def users_disable(email: str, as_email: str | None) -> None:
+    """Disable EMAIL's account: their sessions end and their API tokens are revoked now."""
+    actor = _acting_admin(as_email)
+    user = _account(email)
+    if not _run(lambda: accounts.disable_user(user, actor=actor)):
+        click.echo(f"{user.email} is already disabled.")
+        return
+    click.echo(f"Disabled {user.email}: their sessions ended and their API tokens are revoked.")
+
+
+@users.command("enable")
+@click.argument("email")
+@_as_option
+@with_appcontext
+def users_enable(email: str, as_email: str | None) -> None:
+    """Enable EMAIL's account again (API tokens revoked earlier stay revoked)."""
+    actor = _acting_admin(as_email)
+    user = _account(email)
+    if not _run(lambda: accounts.enable_user(user, actor=actor)):
+        click.echo(f"{user.email} is already enabled.")
+        return
+    click.echo(f"Enabled {user.email}: they can log in again.")
+
+
+@users.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(ROLES, case_sensitive=False))
+@_as_option
+@with_appcontext
+def users_set_role(email: str, role: str, as_email: str | None) -> None:
+    """Give EMAIL's account the role ROLE; their sessions end (they log in again)."""
+    actor = _acting_admin(as_email)
+    user = _account(email)
+    if not _run(lambda: accounts.set_role(user, role, actor=actor)):
+        click.echo(f"{user.email} already has the role {user.role}.")
+        return
+    click.echo(f"{user.email} is now {user.role}; their sessions ended.")
+
+
+@users.command("reset-password")
+@click.argument("email")
+@click.option(
+    "--temporary",
+    is_flag=True,
+    help="Set a temporary password and print it, instead of a one-time link. The old "
+    "password stops working at once; they must choose a new one at their next login.",
+)
+@_as_option
+@with_appcontext
+def users_reset_password(email: str, temporary: bool, as_email: str | None) -> None:
+    """Print a one-time link for EMAIL to choose a new password (valid 24 hours; their
+    current password works until it is used), or with --temporary a temporary password.
+
+    Hand it over yourself, by a safe route: nothing is emailed. The link is a full URL when
+    CASEWORK_PUBLIC_URL is set.
+    """
+    actor = _acting_admin(as_email)
+    user = _account(email)
+    method: accounts.ResetMethod = "temporary" if temporary else "link"
+    started = _run(lambda: accounts.start_password_reset(user, actor=actor, method=method))
+    if started.password is not None:
+        click.echo(
+            f"Temporary password for {user.email} (shown once; they must change it at their "
+            "next login; their sessions ended):",
+            err=True,
+        )
+        click.echo(started.password)
+        return
+    click.echo(f"One-time password link for {user.email} (valid 24 hours):", err=True)
+    click.echo(started.link)
+    if started.link and started.link.startswith("/"):
+        click.echo(
+            "Note: CASEWORK_PUBLIC_URL is not set, so this is only the path; put the address "
+            "people open Casework at in front of it.",
             err=True,
         )
 

@@ -111,6 +111,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from casework.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)  # /public: published summaries and statistics
+    from casework.dashboard.views import bp as dashboard_bp
+
+    app.register_blueprint(dashboard_bp)  # /dashboard: the programme's figures
     init_messages(app)  # the outbox's resolvers and hooks; never starts a scheduler
     from casework.jobs import init_app as init_jobs
 

@@ -49,6 +49,7 @@ from casework.cases.views import WORKING_ROLES, assignable_users, bp, get_case
 from casework.committees.models import Committee
 from casework.committees.operations import can_read_brief
 from casework.committees.scope import covering
+from casework.dashboard.figures import recurrence_for
 from casework.errors import GuardFailed, TransitionNotAllowed
 from casework.extensions import db
 from workflows import allowed_transitions, check, transition
@@ -226,6 +227,7 @@ def render_case(
             now=clock.now(),
             is_assignee=case.assignee_id == current_user.id,
             restricted=is_restricted(case),
+            recurrence=recurrence_for(case),
             **_timeline_context(case, events),
         ),
         status,

@@ -42,8 +42,9 @@ from casework.notices.models import Notice
 from casework.reporters.erasure import REQUESTED as ERASE_REQUESTED
 from casework.reporters.erasure import erase_contact, held_cases, set_legal_hold
 from casework.reporters.models import Reporter
-from casework.sites.importer import import_sites, read_rows
+from casework.sites.importer import read_rows
 from casework.sites.models import Site
+from casework.sites.operations import import_site_rows
 
 # The steps each plan walks, in order; a step is a method of `_CaseWalk`.
 _VERIFIED = ["triage", "start_verification", "verify"]
@@ -189,7 +190,8 @@ class _Seeder:
 
     def _sites(self) -> None:
         text = importlib.resources.files("casework.demo").joinpath("sites.csv").read_text("utf-8")
-        outcome = import_sites(read_rows(io.StringIO(text)))
+        # On the admin log like any import, as made from the command line (`demo seed`).
+        outcome = import_site_rows(read_rows(io.StringIO(text)), actor=None, source="sites.csv")
         assert not outcome.rejected, outcome.rejected
         self.sites = {s.code: s for s in db.session.scalars(select(Site))}
         self.result.sites = len(self.sites)

@@ -16,6 +16,7 @@ PUBLIC = {
     "static",
     "auth.login",
     "twofactor.login_code",  # the login's second step: a pending login, not a logged-in one
+    "passwords.reset",  # a one-time reset link's page: the signed link is the credential
     "core.healthz",
     "intake.sms_inbound",
     "intake.sms_status",

@@ -121,7 +121,10 @@ class _Client(FlaskClient):
 @pytest.fixture
 def app(_schema, app_config, tmp_path):
     # Evidence files go to the test's own folder, never the checkout's instance/.
-    files = {"CASEWORK_FILES_URL": str(tmp_path / "files")}
+    files = {
+        "CASEWORK_FILES_URL": str(tmp_path / "files"),
+        "CASEWORK_SPOOL_DIR": str(tmp_path / "spool"),
+    }
     app = create_app(test_config(_schema, **{**files, **app_config}))
     app.test_client_class = _Client
     with app.app_context():

@@ -168,12 +168,15 @@ def create_case(
     suggested_site: Site | None = None,
     suggested_site_id: int | None = None,
     is_anonymous: bool = False,
+    reference: str | None = None,
 ) -> Case:
     """Open a case in the first state, from any source (SMS, web form, CLI, seed).
 
     Flushes the case (its id is in the event's hash) but leaves its "created" event for the
     next flush: a new case's chain starts at the genesis hash, nothing to look up.
-    ``suggested_site_id`` names the suggested site without loading it.
+    ``suggested_site_id`` names the suggested site without loading it. ``reference`` is
+    one given to the reporter already (SMS intake's spool); should it be taken, the case
+    gets a new one.
     """
     if actor is not None and actor.role not in {"officer", "supervisor"}:
         raise PermissionDenied(_l("Only officers and supervisors can open cases."))
@@ -187,7 +190,7 @@ def create_case(
         raise InvalidInput(_l("A case needs the text of the report."))
     now = clock.now()
     case = Case(
-        reference=_unused_reference(),
+        reference=_unused_reference(reference),
         status="received",
         description=description,
         title=(title or _title_from(description))[:200],
@@ -230,12 +233,13 @@ def _title_from(description: str) -> str:
     return first if len(first) <= 80 else first[:79] + "…"
 
 
-def _unused_reference() -> str:
+def _unused_reference(reserved: str | None = None) -> str:
     prefix = current_app.config["CASEWORK_REFERENCE_PREFIX"]
+    reference = reserved or new_reference(prefix)
     while True:  # 2^40 references: a clash is rare, but it must never reach the constraint
-        reference = new_reference(prefix)
         if not db.session.scalar(select(Case.id).where(Case.reference == reference)):
             return reference
+        reference = new_reference(prefix)
 
 
 def assign(

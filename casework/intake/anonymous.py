@@ -147,9 +147,10 @@ def _open(outcome: ops.Outcome, reading: ops._Reading, sender: ops.Sender) -> No
         suggested_level=reading.suggestion.level,
         suggested_site_id=reading.site_id,
         is_anonymous=True,
+        reference=reading.reserved,
     )
     outcome.action, outcome.case = "anon_case", case
-    text = replies.render("anon_case", lang, ref=case.reference)
+    text = reading.answered or replies.render("anon_case", lang, ref=case.reference)
     outcome.reply = _reply(message, sender, text, lang, case=case)
     message.case_id = case.id  # after the reply's flush: one UPDATE of the message
     log.info(

@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import IntegrityError
 
 from casework.extensions import db
-from casework.intake import operations
+from casework.intake import operations, spooled
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +25,18 @@ def intake() -> None:
 @intake.command("replay")
 @with_appcontext
 def replay() -> None:
-    """File every inbound message that is on no case: those kept after their processing
-    failed (processed again as if just received; replies go through the outbox) and those
-    flooded before they had a case. Run it after fixing the cause of the failures; running
-    it twice is harmless. One transaction per message; exit 1 if any still fails."""
+    """File every inbound message that is on no case: those spooled while the database
+    could not take them (the intake-spool job files them too, every minute), those kept
+    after their processing failed (processed again as if just received; replies go
+    through the outbox) and those flooded before they had a case. Run it after fixing the
+    cause of the failures; running it twice is harmless. One transaction per message;
+    exit 1 if any still fails."""
+    spool = spooled.file_spooled()
+    if spool["spooled"]:
+        click.echo(
+            f"{spool['spooled']} spooled message(s); {spool['filed']} filed, "
+            f"{spool['failed'] + spool['unreadable']} failed again."
+        )
     ids = operations.unfiled_message_ids()
     actions: Counter[str] = Counter()
     failed = 0
@@ -57,6 +65,6 @@ def replay() -> None:
         + (f" ({done})" if done else "")
         + f", {failed} failed again."
     )
-    if failed:
+    if failed or spool["failed"] or spool["unreadable"]:
         click.echo("See the log for why; fix the cause and run this again.", err=True)
         raise SystemExit(1)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import phonenumbers
@@ -71,6 +71,11 @@ class Inbound:
     sender: str  # the From field as given, "whatsapp:" prefix included
     body: str = ""
     media: list[dict[str, str]] = field(default_factory=list)
+    # Filed from the spool (`casework.intake.spooled`): when it came, the reference the
+    # reporter was given for it, and the reply they got then (none is sent again).
+    received_dt: datetime | None = None
+    reference: str | None = None
+    answered: str | None = None
 
 
 @dataclass
@@ -149,6 +154,8 @@ class _Reading:
     detected: str | None
     suggestion: classify.Suggestion | None = None
     site_id: int | None = None
+    reserved: str | None = None  # the reference given from the spool: the case gets it
+    answered: str | None = None  # the reply given from the spool
 
 
 def _read(inbound: Inbound, sender: Sender) -> _Reading:
@@ -156,7 +163,7 @@ def _read(inbound: Inbound, sender: Sender) -> _Reading:
     # A report has words or media; so have ANON and an addition by reference.
     is_report = parsed.kind in _WITH_TEXT and bool(parsed.text or inbound.media)
     if not is_report:
-        return _Reading(parsed, "", None)
+        return _Reading(parsed, "", None, answered=inbound.answered)
     text = parsed.text
     if not text.strip():  # media only
         n = len(inbound.media)
@@ -169,6 +176,8 @@ def _read(inbound: Inbound, sender: Sender) -> _Reading:
         classify.suggest_site_id(
             text, country=sender.country, app_extensions=current_app.extensions
         ),
+        reserved=inbound.reference,
+        answered=inbound.answered,
     )
 
 
@@ -190,10 +199,11 @@ def _store_inbound(inbound: Inbound, sender: Sender, now, **fields: Any) -> Mess
     )
 
 
-def receive_message(inbound: Inbound) -> Outcome:
-    """Store an inbound SMS and act on it; see the module docstring for the guarantees."""
-    now = clock.now()
-    sender = parse_sender(inbound.sender)
+def receive_message(inbound: Inbound, *, sender: Sender | None = None) -> Outcome:
+    """Store an inbound SMS and act on it; see the module docstring for the guarantees.
+    ``sender`` stands for the number when the spool did not keep it (ANON)."""
+    now = inbound.received_dt or clock.now()
+    sender = sender or parse_sender(inbound.sender)
     # Reading the text is the slow part and needs no lock: do it before the first write
     # (on SQLite the first write holds the database's write lock until the commit).
     reading = _read(inbound, sender)
@@ -417,7 +427,8 @@ def _respond(outcome: Outcome, reading: _Reading, sender: Sender, now) -> None:
         _erase(outcome, parsed, sender, now)
         return
 
-    if not is_new and _is_flooded(reporter, message, now):
+    # A report answered from the spool was promised its reference: it gets its case.
+    if not is_new and not reading.reserved and _is_flooded(reporter, message, now):
         outcome.case = _store_flooded(message, reporter, reading, sender)
         outcome.action = "flooded"
         return
@@ -690,6 +701,8 @@ def _take_report(outcome: Outcome, reading: _Reading, lang: str, sender: Sender,
     suggestion, site_id = reading.suggestion, reading.site_id
     case = None
     named = reading.parsed.reference if reading.parsed.kind == "report" else None
+    if reading.reserved:  # from the spool: an earlier part may have opened it already
+        named = reading.reserved
     if named:  # "<ref> text" naming one of the reporter's own cases: that case, if open
         case = db.session.scalar(
             select(Case).where(
@@ -708,7 +721,7 @@ def _take_report(outcome: Outcome, reading: _Reading, lang: str, sender: Sender,
                 case.suggested_site_id = site_id
         data = _message_data(message, body=reading.text)
         record_event(case, "message_in", actor=None, data=data, flush=False)
-        reply_text = replies.render("follow_up", lang, ref=case.reference)
+        reply_text = reading.answered or replies.render("follow_up", lang, ref=case.reference)
     else:
         # The report's first message is the case's description and its "created" event;
         # later messages get "message_in" events of their own.
@@ -722,8 +735,9 @@ def _take_report(outcome: Outcome, reading: _Reading, lang: str, sender: Sender,
             suggested_category=suggestion.category,
             suggested_level=suggestion.level,
             suggested_site_id=site_id,
+            reference=reading.reserved,
         )
-        reply_text = replies.render("new_case", lang, ref=case.reference)
+        reply_text = reading.answered or replies.render("new_case", lang, ref=case.reference)
         log.info(
             "SMS %s from reporter %s opened %s (suggested %s, level %s)",
             message.provider_sid, reporter.id, case.reference, suggestion.category,

@@ -5,6 +5,12 @@ a request without a valid ``X-Twilio-Signature`` gets 403 and leaves nothing beh
 They never answer 500: whatever goes wrong is logged (never with a phone number) and
 Twilio gets a 200 with an empty TwiML response, or a 4xx for a request that cannot be
 taken (400 without From/MessageSid, 413 over 64 KB).
+
+The inbound webhook waits for the database a few seconds at most (`db_timeouts`). When
+the database cannot take the message (a lock, a timeout, no connection), or processing
+failed and even the failure could not be kept, the message goes to the local spool and
+the reporter still gets their reference (`casework.intake.spooled`); only when the disk
+fails too does Twilio hear 503.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from casework.cases.models import Case
 from casework.extensions import csrf, db
-from casework.intake import operations
+from casework.intake import db_timeouts, operations, spool, spooled
 from casework.intake import simulator as simulator_ops
 from casework.intake.forms import SimulatorForm
 from casework.intake.signature import public_url, request_is_from_twilio
@@ -105,22 +111,45 @@ def sms_inbound():
             body=form.get("Body") or "",
             media=operations.media_from_form(form),
         )
+        if spool.holds(sid):  # taken while the database was away: a repeat
+            log.info("SMS %s is spooled already: ignored", sid)
+            return twiml()
         stage = "processing"
-        reply = _receive(inbound)
+        with db_timeouts.bounded():
+            reply = _receive(inbound)
         stage = "answering"
         if reply is None:
             return twiml()
         return twiml(reply[0], status_callback_url(reply[1]))
-    except Exception:
-        db.session.rollback()
+    except Exception as error:
+        _rollback()
         log.exception("SMS intake failed while %s (MessageSid %s)", stage, _sid_for_log())
-        if stage == "processing" and not _keep_what_we_can(inbound):
-            # Nothing could be stored (the database is down): say so, so that Twilio logs
-            # the failure (and retries where configured) instead of taking it as delivered.
-            return Response(
-                "Service unavailable\n", 503, {"Retry-After": "60"}, mimetype="text/plain"
-            )
-        return twiml()
+        if stage != "processing":
+            return twiml()
+        if not db_timeouts.is_unavailable(error):
+            with db_timeouts.bounded():
+                if _keep_what_we_can(inbound):
+                    return twiml()
+        return _spool(inbound, form)
+
+
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # a connection that broke mid-way; the pool replaces it
+        log.warning("Rollback after a failed SMS intake failed too", exc_info=True)
+
+
+def _spool(inbound: operations.Inbound, form: dict[str, str]) -> Response:
+    """Keep the message on local disk and answer the reporter; 503 if even that fails, so
+    that Twilio logs the failure (and retries where configured)."""
+    try:
+        _, reply = spooled.spool_message(inbound, form)
+    except Exception:
+        log.exception("SMS %s could not be spooled either", inbound.sid)
+        return Response("Service unavailable\n", 503, {"Retry-After": "60"}, mimetype="text/plain")
+    # No delivery-status URL: the reply has no row to report on until it is filed.
+    return twiml(reply)
 
 
 def _receive(inbound: operations.Inbound) -> tuple[str, int] | None:
@@ -160,10 +189,12 @@ def _keep_what_we_can(inbound: operations.Inbound) -> bool:
             operations.keep_failed(inbound, with_reporter=with_reporter)
             db.session.commit()
             return True
-        except Exception:
-            db.session.rollback()
+        except Exception as error:
+            _rollback()
             how = "with its reporter" if with_reporter else "even bare"
             log.exception("Could not keep SMS %s %s", _sid_for_log(), how)
+            if db_timeouts.is_unavailable(error):
+                return False  # the database, not the message: no use trying bare
     return False
 
 
@@ -197,7 +228,9 @@ def sms_status():
 
 # ---------------------------------------------------------------- the simulator
 
-SIMULATOR_ROLES = frozenset({"officer", "supervisor", "admin"})
+# Sending from the simulator opens cases: officers' and supervisors' work (admins are
+# read-only on cases).
+SIMULATOR_ROLES = frozenset({"officer", "supervisor"})
 
 
 def _require_simulator_role() -> None:

@@ -32,6 +32,8 @@ JOBS: dict[str, tuple[str, str, dict[str, int | str]]] = {
     "meeting-reminders": ("casework.jobs.committees:remind_meetings", "cron", {"minute": 20}),
     # Daily: reporters' contact details erased once the retention period ends.
     "reporter-retention": ("casework.jobs.retention:sweep", "cron", {"hour": 2, "minute": 40}),
+    # SMS kept in the intake spool while the database was away, filed once it answers.
+    "intake-spool": ("casework.jobs.spool:sweep", "interval", {"minutes": 1}),
 }
 
 

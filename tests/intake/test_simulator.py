@@ -23,7 +23,7 @@ def send(client, body, number=NUMBER, channel="sms"):
     )
 
 
-@pytest.mark.parametrize("role", ["officer", "supervisor", "admin"])
+@pytest.mark.parametrize("role", ["officer", "supervisor"])
 def test_the_simulator_end_to_end(login_as, db, role):
     client, _ = login_as(role)
     page = client.get("/simulator")
@@ -66,11 +66,23 @@ def test_whatsapp_from_the_simulator(login_as, db):
     assert case.channel == "whatsapp"
 
 
-@pytest.mark.parametrize("role", ["committee", "viewer"])
+@pytest.mark.parametrize("role", ["committee", "viewer", "admin"])
 def test_other_roles_are_refused(login_as, role):
     client, _ = login_as(role)
     assert client.get("/simulator").status_code == 403
     assert client.post("/simulator", data={"body": "x"}).status_code in (400, 403)
+
+
+def test_an_admin_read_only_on_cases_cannot_open_one_through_the_simulator(login_as, db):
+    client, _ = login_as("admin")
+    assert "SMS simulator" not in client.get("/cases").get_data(as_text=True)
+    token = csrf_token(client, "/cases")
+    response = client.post(
+        "/simulator",
+        data={"csrf_token": token, "number": NUMBER, "channel": "sms", "body": REPORT},
+    )
+    assert response.status_code == 403
+    assert cases(db) == [] and messages(db) == []
 
 
 def test_anonymous_users_are_sent_to_login(client):

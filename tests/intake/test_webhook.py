@@ -365,12 +365,14 @@ def test_a_chunked_body_under_the_limit_is_read_whole(app, db):
     assert case.description == WATOTO
 
 
-def test_when_nothing_can_be_stored_twilio_hears_503_not_success(sms, db, monkeypatch):
+def test_when_nothing_can_be_stored_twilio_hears_503_not_success(sms, db, monkeypatch, app):
     def boom(*args, **kwargs):
         raise RuntimeError("database unavailable")
 
     monkeypatch.setattr(operations, "receive_message", boom)
     monkeypatch.setattr(operations, "keep_failed", boom)
+    spool_dir = app.config["CASEWORK_SPOOL_DIR"]
+    open(spool_dir, "w").close()  # a file where the spool's folder should be: no spool
     answer = sms(WATOTO)
     assert answer.status_code == 503
     assert messages(db) == []

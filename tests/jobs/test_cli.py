@@ -21,6 +21,7 @@ JOB_IDS = [
     "written-votes",
     "meeting-reminders",
     "reporter-retention",
+    "intake-spool",
 ]
 
 

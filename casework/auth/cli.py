@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from casework.admin import users as accounts
+from casework.admin.log import record_admin_change
 from casework.admin.users import create_user
 from casework.auth.models import User
 from casework.committees.models import SECTORS, Committee, CommitteeMembership
@@ -130,6 +131,7 @@ def users_create(
         )
 
     members_of: list[Committee] = []
+    created: list[Committee] = []
     for committee_name in committees:
         committee = db.session.scalar(
             select(Committee).where(func.lower(Committee.name) == committee_name.strip().lower())
@@ -137,6 +139,7 @@ def users_create(
         if committee is None and create_committee:
             committee = Committee(name=committee_name.strip(), scope="local")
             db.session.add(committee)
+            created.append(committee)
         elif committee is None:
             existing = db.session.scalars(select(Committee.name).order_by(Committee.name)).all()
             fail(
@@ -172,6 +175,14 @@ def users_create(
         fail(str(exc))
     for committee in members_of:
         db.session.add(CommitteeMembership(committee=committee, user=user, sector=sector))
+    db.session.flush()
+    for committee in members_of:  # on the admin log, as the committees commands put them
+        target = ("committee", committee.id, committee.name)
+        if committee in created:
+            after = {"name": committee.name, "scope": committee.scope}
+            record_admin_change(None, "committee.create", target, after=after)
+        after = {"member": user.email, "sector": sector}
+        record_admin_change(None, "committee.member_add", target, after=after)
     db.session.commit()
     where = " (member of " + ", ".join(c.name for c in members_of) + ")" if members_of else ""
     click.echo(f"Created {user.role} {user.email}{where}.")

@@ -48,3 +48,29 @@ def test_a_disabled_account_gets_no_token_and_nothing_is_logged(db, runner, make
     assert "is disabled; a token for it would not work" in result.output
     assert log(db) == []
     assert db.session.scalar(select(ApiToken)) is None
+
+
+def test_users_create_with_committees_logs_the_account_the_new_committee_and_memberships(
+    db, runner, make_committee
+):
+    make_committee("Masisi")
+    result = runner.invoke(
+        args=[
+            "users", "create", "mapendo@example.org", "--role", "committee",
+            "--committee", "Masisi", "--committee", "Kalehe", "--create-committee",
+            "--sector", "industry",
+        ],
+        input="four unrelated words here\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    entries = log(db)
+    assert [(e.action, e.target_label) for e in entries] == [
+        ("user.create", "mapendo@example.org"),
+        ("committee.member_add", "Masisi"),
+        ("committee.create", "Kalehe"),
+        ("committee.member_add", "Kalehe"),
+    ]
+    assert {e.actor_label for e in entries} == {"command line"}
+    assert entries[1].after == {"member": "mapendo@example.org", "sector": "industry"}
+    assert "four unrelated words" not in json.dumps([[e.before, e.after] for e in entries])
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0

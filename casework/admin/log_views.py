@@ -31,6 +31,7 @@ TARGET_TYPES = {
     "user": _l("Users"),
     "committee": _l("Committees"),
     "site": _l("Sites"),
+    "cases": _l("Case exports"),
 }
 
 ACTIONS = {
@@ -52,6 +53,7 @@ ACTIONS = {
     "committee.chair": _l("chair changed"),
     "site.import": _l("sites imported"),
     "site.update": _l("site changed"),
+    "cases.export": _l("cases exported"),
 }
 
 FIELDS = {
@@ -76,6 +78,16 @@ FIELDS = {
     "minerals": _l("minerals"),
     "latitude": _l("latitude"),
     "longitude": _l("longitude"),
+    "timezone": _l("time zone"),
+    "has_phone": _l("has a phone number"),
+    "has_password": _l("has a password"),
+    "sessions_ended": _l("sessions ended"),
+    "tokens_revoked": _l("API tokens revoked"),
+    "method": _l("how"),
+    "token_id": _l("token number"),
+    "live_tokens": _l("live tokens (numbers)"),
+    "format": _l("format"),
+    "filters": _l("filters"),
     "file": _l("file"),
     "imported": _l("imported"),
     "updated": _l("updated"),

@@ -161,3 +161,16 @@ def test_the_header_links_admins_to_the_log_and_the_sites(db, login_as):
     supervisor, _ = login_as("supervisor")
     page = text_of(supervisor.get("/cases"))
     assert 'href="/admin/log"' not in page and 'href="/admin/sites"' not in page
+
+
+def test_token_changes_are_listed_under_users_in_words(db, runner, login_as, make_user):
+    user = make_user("officer", email="amani@example.org")
+    assert runner.invoke(args=["tokens", "create", user.email]).exit_code == 0
+    assert runner.invoke(args=["tokens", "revoke", user.email]).exit_code == 0
+    client, _ = login_as("admin")
+    page = text_of(client.get(f"{LOG}?type=user"))
+    assert rows_shown(page) == [2, 1]
+    assert "API token created" in page and "API tokens revoked" in page
+    assert "Users: <bdi>amani@example.org</bdi>" in page
+    assert "live tokens (numbers)" in page
+    assert rows_shown(text_of(client.get(f"{LOG}?type=committee"))) == []

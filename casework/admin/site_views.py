@@ -123,8 +123,8 @@ def edit(site_id: int):
         abort(404)
     if request.method == "GET":
         data = site_values(site) | {"minerals": site.mineral_list}
-        data["latitude"] = "" if site.latitude is None else f"{site.latitude:g}"
-        data["longitude"] = "" if site.longitude is None else f"{site.longitude:g}"
+        data["latitude"] = "" if site.latitude is None else str(site.latitude)
+        data["longitude"] = "" if site.longitude is None else str(site.longitude)
         form = SiteForm(formdata=None, data=data)
     else:
         form = SiteForm()

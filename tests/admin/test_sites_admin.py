@@ -273,3 +273,15 @@ def test_an_edit_without_the_csrf_token_is_refused(db, admin_client, make_site):
     response = admin_client.post(f"{SITES}/{site.id}", data={"name": "Other"})
     assert response.status_code in (400, 422)
     assert sites(db)["CD-NK-RUB"].name == "Rubaya"
+
+
+def test_an_edit_of_the_name_keeps_precise_coordinates_exactly(db, admin_client, make_site):
+    site = make_site(latitude=-1.56612345678, longitude=28.88312345678)
+    url = f"{SITES}/{site.id}"
+    fields = form_fields(text_of(admin_client.get(url)), url)
+    response = admin_client.post(url, data={**fields, "name": "Luwowo", "minerals": ["coltan"]})
+    assert response.status_code == 303
+    edited = sites(db)["CD-NK-RUB"]
+    assert (edited.latitude, edited.longitude) == (-1.56612345678, 28.88312345678)
+    (entry,) = log(db)
+    assert set(entry.after) == {"name", "minerals"}

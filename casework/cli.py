@@ -80,6 +80,7 @@ def register_commands(app) -> None:
     """Attach Casework's command groups to ``app.cli`` (the ``casework`` script loads them
     from the app, and so does ``app.test_cli_runner()``)."""
     from casework.auth.cli import tokens, users
+    from casework.auth.twofactor_cli import reset_second_factor_command
     from casework.cases.export_cli import export
     from casework.committees.cli import committees
     from casework.contacts.cli import contacts
@@ -91,6 +92,7 @@ def register_commands(app) -> None:
     for group in (audit, workflow, users, tokens, sites, demo, reporters, intake, contacts, export):
         app.cli.add_command(group)
     app.cli.add_command(committees)  # casework committees list|create|update|add-member...
+    users.add_command(reset_second_factor_command)  # casework users reset-second-factor
 
     from notifications.cli import outbox, scheduler
 

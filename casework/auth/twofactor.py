@@ -302,3 +302,42 @@ def reset_second_factor(user: User, *, actor: User | None) -> None:
         after={"second_factor": "off", "recovery_codes_left": 0},
     )
     db.session.flush()
+
+
+# ---------------------------------------------------------------- key rotation
+
+
+class UndecryptableSecret(TwoFactorError):
+    pass
+
+
+def rotate_secrets(batch: int = 500) -> int:
+    """Re-encrypt every stored TOTP secret under the newest ``CASEWORK_DATA_KEY`` key
+    (`casework reporters rotate-key`); the number re-encrypted. Flushes, never commits."""
+    from cryptography.fernet import InvalidToken
+
+    from casework.reporters.crypto import rotate
+
+    count, last_id = 0, 0
+    while True:
+        users = db.session.scalars(
+            select(User)
+            .where(User.id > last_id, User.totp_secret.isnot(None))
+            .order_by(User.id)
+            .limit(batch)
+        ).all()
+        if not users:
+            return count
+        for user in users:
+            assert user.totp_secret is not None
+            try:
+                user.totp_secret = rotate(user.totp_secret)
+            except InvalidToken:
+                raise UndecryptableSecret(
+                    f"user {user.id}'s two-factor key does not decrypt with any key in "
+                    "CASEWORK_DATA_KEY. Add the key it was encrypted with (after the new one) "
+                    "and run the command again."
+                ) from None
+            count += 1
+        last_id = users[-1].id
+        db.session.flush()

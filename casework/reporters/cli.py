@@ -22,8 +22,8 @@ def reporters() -> None:
 @reporters.command("rotate-key")
 @with_appcontext
 def rotate_key() -> None:
-    """Re-encrypt every reporter phone number, then every evidence file, under the newest
-    CASEWORK_DATA_KEY key.
+    """Re-encrypt every reporter phone number and two-factor key, then every evidence file,
+    under the newest CASEWORK_DATA_KEY key.
 
     Rotation: put the new Fernet key first in CASEWORK_DATA_KEY ('NEW,OLD'), run this
     command, then remove OLD. Lookup hashes are recomputed with the new key too. All rows
@@ -53,8 +53,17 @@ def rotate_key() -> None:
             err=True,
         )
         raise SystemExit(1) from None
+    from casework.auth.twofactor import UndecryptableSecret, rotate_secrets
+
+    try:  # the two-factor keys of users, in the same transaction
+        second_factors = rotate_secrets()
+    except UndecryptableSecret as exc:
+        db.session.rollback()
+        click.echo(f"Error: {exc} Nothing was changed.", err=True)
+        raise SystemExit(1) from None
     db.session.commit()
     click.echo(f"Re-encrypted {count} reporter phone number(s) under the newest key.")
+    click.echo(f"Re-encrypted {second_factors} two-factor key(s) under the newest key.")
     from casework.evidence.keys import reencrypt_files
 
     files = reencrypt_files()

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pyotp
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from casework import clock
 from casework.admin.models import AdminLogEntry
@@ -225,6 +226,23 @@ def test_a_code_is_not_accepted_twice(app, enrolled):
     # Nor one from the step before the one used (valid_window=1 goes both ways).
     assert code_step(other, _code(secret, steps_later=-1)).status_code == 422
     assert code_step(other, _code(secret, steps_later=1)).status_code == 302
+
+
+def test_two_logins_racing_with_the_same_code_cannot_both_pass(app, enrolled):
+    """The code is taken by a compare-and-set on the stored value: a worker that read the
+    secret before another worker accepted the code loses."""
+    _, user, secret, _ = enrolled
+    code = _code(secret)
+    stale = db.session.get(User, user.id).totp_secret
+    db.session.commit()
+    with db.engine.begin() as other_worker:  # accepts the code first
+        step = pyotp.TOTP(secret).timecode(clock.now())
+        other_worker.execute(
+            update(User).where(User.id == user.id).values(totp_secret=twofactor._pack(secret, step))
+        )
+    loaded_before = db.session.get(User, user.id)
+    set_committed_value(loaded_before, "totp_secret", stale)  # as this worker had read it
+    assert twofactor.verify(loaded_before, code) is None
 
 
 def test_codes_a_step_either_side_of_now_pass_but_not_two(app, enrolled):

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from casework import clock
 from casework.admin.models import GENESIS_HASH, AdminLogEntry, AdminLogHead
@@ -22,11 +24,22 @@ COMMAND_LINE = "command line"
 def _head() -> AdminLogHead:
     """The head row, locked for this transaction (PostgreSQL: FOR UPDATE; SQLite's write
     lock serialises writers anyway); created on first use."""
-    head = db.session.scalar(select(AdminLogHead).where(AdminLogHead.id == 1).with_for_update())
+    locked = select(AdminLogHead).where(AdminLogHead.id == 1).with_for_update()
+    head = db.session.scalar(locked)
     if head is None:
-        head = AdminLogHead(id=1, count=0, last_hash=GENESIS_HASH)
-        db.session.add(head)
-        db.session.flush()
+        # Two first changes at once would both insert it: the second waits for the first
+        # to commit, inserts nothing, then locks the row the first one wrote.
+        insert = (
+            postgresql_insert
+            if db.session.get_bind().dialect.name == "postgresql"
+            else sqlite_insert
+        )
+        db.session.execute(
+            insert(AdminLogHead)
+            .values(id=1, count=0, last_hash=GENESIS_HASH)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        head = db.session.scalars(locked.execution_options(populate_existing=True)).one()
     return head
 
 

@@ -60,14 +60,16 @@ def _require_admin(actor: User | None) -> None:
 
 
 def _enabled_admins_besides(user: User) -> int:
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(User)
-            .where(User.role == "admin", User.is_enabled.is_(True), User.id != user.id)
-        )
-        or 0
-    )
+    """How many other enabled admins there are. Every enabled admin row is locked
+    (PostgreSQL), so two admins disabling each other at once cannot leave none: the second
+    waits, then counts again."""
+    admins = db.session.scalars(
+        select(User.id)
+        .where(User.role == "admin", User.is_enabled.is_(True))
+        .order_by(User.id)
+        .with_for_update()
+    ).all()
+    return len([admin_id for admin_id in admins if admin_id != user.id])
 
 
 def _keep_an_admin(user: User, actor: User | None, *, own: Any) -> None:

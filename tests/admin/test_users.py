@@ -508,3 +508,48 @@ def test_an_admin_resets_a_users_second_factor_from_their_page(app, db, login_as
     assert [e.action for e in _log(db, "user.second_factor_reset")] == ["user.second_factor_reset"]
     again = _post(admin, f"/admin/users/{user.id}/second-factor", f"/admin/users/{user.id}")
     assert again.status_code == 422
+
+
+@pytest.mark.postgres
+def test_two_admins_disabling_each_other_at_once_leave_one_enabled(app, db, make_user):
+    import threading
+
+    from casework.admin import users as accounts
+    from casework.errors import InvalidInput
+
+    first, second = make_user("admin"), make_user("admin")
+    first_done = threading.Event()
+    outcomes: dict[str, str] = {}
+
+    def disable(target_id: int, actor_id: int, name: str, *, hold: bool) -> None:
+        with app.app_context():
+            target, actor = db.session.get(User, target_id), db.session.get(User, actor_id)
+            try:
+                accounts.disable_user(target, actor=actor)
+            except InvalidInput:
+                db.session.rollback()
+                outcomes[name] = "refused"
+                return
+            finally:
+                if hold:
+                    first_done.set()
+            if hold:
+                threading.Event().wait(0.5)  # the other one is waiting on the lock meanwhile
+            db.session.commit()
+            outcomes[name] = "disabled"
+
+    one = threading.Thread(target=disable, args=(second.id, first.id, "one"), kwargs={"hold": True})
+    one.start()
+    assert first_done.wait(10)
+    two = threading.Thread(
+        target=disable, args=(first.id, second.id, "two"), kwargs={"hold": False}
+    )
+    two.start()
+    one.join(10)
+    two.join(10)
+
+    assert outcomes == {"one": "disabled", "two": "refused"}
+    db.session.expire_all()
+    assert [
+        u.is_enabled for u in (db.session.get(User, first.id), db.session.get(User, second.id))
+    ] == [True, False]

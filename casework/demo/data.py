@@ -341,6 +341,18 @@ REPORTS: tuple[Report, ...] = (
         "Eaux de lavage de Rubaya coulent dans les champs, les cultures meurent",
         "Wash water from Rubaya flooding fields",
     ),
+    # With the wash water, three Level 3 environment reports at Rubaya within six months:
+    # the dashboard's recurrence rule suggests Level 2 (DOMAIN.md).
+    _r(
+        "rubaya-dust", "verifying", "ENV", 3, "CD-NK-RUB", "sw",
+        "Vumbi jingi kutoka kwa mashine ya kusaga Rubaya, watoto wanakohoa kila siku.",
+        "Dust from the crushing machine in Rubaya",
+    ),
+    _r(
+        "rubaya-oil", "triaged", "ENV", 3, "CD-NK-RUB", "fr",
+        "Huile de moteur versee dans la riviere pres du site de Rubaya, les poissons meurent.",
+        "Engine oil poured into the river near Rubaya",
+    ),
     _r(
         "ngungu-land", "closed_unresolved_local", "LAND", 3, "CD-NK-NGU", "sw",
         "Mgogoro wa shamba: concessionnaire amefukuza wakulima Ngungu bila malipo, wanataka "

@@ -345,6 +345,20 @@ def test_a_second_admin_can_disable_the_first(db, login_as, make_user):
     assert not _user(db, other.email).is_enabled
 
 
+def test_a_members_page_names_their_committees_and_warns_when_the_role_no_longer_fits(
+    db, login_as, make_user, make_committee
+):
+    committee = make_committee("Comité de suivi de Kalehe")
+    member = make_user("committee", committee=committee)
+    admin, _ = login_as("admin")
+    assert "Kalehe" in admin.get(f"/admin/users/{member.id}").get_data(as_text=True)
+
+    _post(admin, f"/admin/users/{member.id}/role", f"/admin/users/{member.id}", role="officer")
+
+    page = admin.get(f"/admin/users/{member.id}").get_data(as_text=True)
+    assert "Kalehe" in page and "cannot open these committees" in page
+
+
 def test_an_unknown_user_is_404_and_a_forged_form_is_400(login_as):
     admin, me = login_as("admin")
     assert admin.get("/admin/users/999999").status_code == 404

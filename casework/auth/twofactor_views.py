@@ -87,8 +87,8 @@ def finish_password_step(user: User, next_target: str | None) -> Response:
         }
         return redirect(url_for("twofactor.login_code"))
     complete_login(user)
-    if twofactor.must_enrol(user):
-        return redirect(url_for("twofactor.security"))
+    if twofactor.must_enrol(user) and not user.must_change_password:
+        return redirect(url_for("twofactor.security"))  # (a temporary password goes first)
     return redirect(safe_next(next_target, home_url(user)))
 
 

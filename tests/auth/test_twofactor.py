@@ -348,6 +348,31 @@ class TestWhenCasework2faRolesNamesAdminAndSupervisor:
         enrol(client)
         assert client.get("/cases").status_code == 200
 
+    def test_a_temporary_password_is_changed_first_then_the_second_factor_set_up(
+        self, client, make_user
+    ):
+        user = make_user("supervisor", must_change_password=True)
+        login(client, user.email)
+        response = client.get("/cases")
+        assert response.headers["Location"].endswith("/account/password")
+        assert client.get("/account/security").status_code == 200  # no circle either way
+        token = csrf_token(client, "/account/password")
+        new_password = "a new password of my own"
+        response = client.post(
+            "/account/password",
+            data={
+                "csrf_token": token,
+                "current": TEST_PASSWORD,
+                "password": new_password,
+                "confirm": new_password,
+            },
+        )
+        assert response.status_code == 303
+        response = client.get("/cases")
+        assert response.headers["Location"].endswith("/account/security")
+        enrol(client)
+        assert client.get("/cases").status_code == 200
+
     def test_a_supervisor_who_must_set_up_may_still_log_out(self, client, make_user):
         user = make_user("supervisor")
         login(client, user.email)

@@ -246,11 +246,11 @@ def _security_page(*, confirm_form=None, regenerate_form=None, status: int = 200
         "start_form": ButtonForm(),
         "confirm_form": confirm_form or CodeForm(),
         "regenerate_form": regenerate_form or CodeForm(),
-        "secret": None,
+        "manual_key": None,
     }
     if secret:
         context.update(
-            secret=_grouped(secret),
+            manual_key=_grouped(secret),
             qr=_qr_svg(twofactor.provisioning_uri(user, secret)),
             account=user.email,
             issuer=twofactor.ISSUER,

@@ -104,6 +104,11 @@ class ApiToken(Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_used_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_revoked: Mapped[bool] = mapped_column(default=False)
+    # What the token may do: "read", or "read write" (space-separated scopes). Tokens made
+    # before scopes existed keep what they could do ("read write").
+    scopes: Mapped[str] = mapped_column(String(100), default="read", server_default="read write")
+    # None: never expires (only tokens made before expiry existed).
+    expires_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 

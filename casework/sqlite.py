@@ -152,13 +152,24 @@ class WriterQueueConnection(sqlite3.Connection):
             os.close(fd)  # closing the descriptor drops the lock
 
 
+# How long a new PostgreSQL connection may take: a database host that does not answer
+# (its address black-holed) must not hold a request, or the SMS webhook, for the minutes
+# TCP takes to give up; the webhook then spools (casework/intake/spooled.py).
+POSTGRES_CONNECT_TIMEOUT = 5
+
+
 def engine_options(uri: str, options: dict[str, Any] | None) -> dict[str, Any]:
-    """SQLALCHEMY_ENGINE_OPTIONS with the writer queue for a SQLite file database."""
+    """SQLALCHEMY_ENGINE_OPTIONS with the writer queue for a SQLite file database, and a
+    connect timeout for PostgreSQL."""
     options = dict(options or {})
+    connect_args = dict(options.get("connect_args") or {})
     if uri.startswith("sqlite"):
-        connect_args = dict(options.get("connect_args") or {})
         connect_args.setdefault("factory", WriterQueueConnection)
-        options["connect_args"] = connect_args
+    elif uri.startswith("postgresql"):
+        connect_args.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT)
+    else:
+        return options
+    options["connect_args"] = connect_args
     return options
 
 

@@ -118,7 +118,11 @@ def test_engine_options_keep_what_is_configured():
     options = engine_options("sqlite:///x.db", {"hide_parameters": True, "pool_pre_ping": True})
     assert options["hide_parameters"] is True and options["pool_pre_ping"] is True
     assert options["connect_args"]["factory"] is WriterQueueConnection
-    assert "connect_args" not in engine_options("postgresql+psycopg://h/db", {})
+    # PostgreSQL gets a connect timeout only (a host that stops answering must not hold a
+    # request for minutes); other databases are left as configured.
+    postgres = engine_options("postgresql+psycopg://h/db", {"connect_args": {"sslmode": "require"}})
+    assert postgres["connect_args"] == {"sslmode": "require", "connect_timeout": 5}
+    assert "connect_args" not in engine_options("mysql://h/db", {})
 
 
 def test_the_app_uses_the_queue_on_sqlite(database_url):

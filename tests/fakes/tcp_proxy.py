@@ -16,8 +16,12 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self.black_hole = False
 
-    def start(self) -> TcpProxy:
+    def start(self, *, black_hole: bool = False) -> TcpProxy:
+        """Listen (again, on the same port). ``black_hole``: accept connections and never
+        answer, as a server host that stopped answering would."""
+        self.black_hole = black_hole
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
@@ -47,6 +51,10 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return  # stopped
+            if self.black_hole:
+                with self._lock:
+                    self._sockets.add(client)
+                continue
             try:
                 server = socket.create_connection(self.upstream, timeout=5)
             except OSError:

@@ -72,3 +72,23 @@ def test_reports_sent_while_postgresql_is_stopped_are_answered_and_filed_when_it
     [inbound] = messages(db, Message.provider_sid == sid)
     assert inbound.case_id == case.id
     assert inbound.media == [{"url": "https://api.twilio.com/m/1", "content_type": "image/png"}]
+
+
+def test_a_postgresql_host_that_stops_answering_does_not_hold_the_webhook(
+    app, db, sms, runner, proxy
+):
+    db.session.remove()
+    proxy.stop()
+    proxy.start(black_hole=True)  # connections accepted, never answered
+    started = time.monotonic()
+    answer = sms(REPORT)
+    assert time.monotonic() - started < 10  # the connect timeout, well under gunicorn's 30 s
+    assert answer.status_code == 200
+    [reference] = set(REF.findall(answer.reply))
+
+    proxy.stop()
+    proxy.start()
+    db.session.remove()
+    assert runner.invoke(args=["jobs", "run", "intake-spool"]).exit_code == 0
+    [case] = cases(db)
+    assert case.reference == reference and case.description == REPORT

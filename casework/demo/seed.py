@@ -31,6 +31,7 @@ from casework.committees.models import Committee, CommitteeMembership
 from casework.committees.scope import covering
 from casework.contacts.models import Contact
 from casework.demo import data
+from casework.demo.accounts import add_departing_officer, disable_departed_officer
 from casework.demo.committees import show_committees_at_work
 from casework.demo.data import Report
 from casework.demo.evidence import add_demo_files
@@ -174,6 +175,7 @@ class _Seeder:
         self._sites()
         self._users_and_committees()
         self._contacts()
+        add_departing_officer(self)  # an account the admin disables today (demo/accounts.py)
         for report in data.REPORTS:
             _CaseWalk(self, report).run()
         show_committees_at_work(self)
@@ -182,6 +184,7 @@ class _Seeder:
         self._legal_hold_and_erasure()
         add_demo_files(self)  # a photo with a caption, a page of a logbook, a PDF
         add_demo_media(self)  # a WhatsApp photo fetched onto its case, a video refused
+        disable_departed_officer(self)
         self._read_old_notices()
         db.session.flush()
         return self.result

@@ -43,7 +43,7 @@ from casework.cases.forms import (
 )
 from casework.cases.models import Case, MitigationAction
 from casework.cases.owners import resolve_owner
-from casework.cases.permissions import PUBLISH_ROLES, can_work
+from casework.cases.permissions import PHONE_ROLES, PUBLISH_ROLES, can_work
 from casework.cases.views import (
     TRANSITION_NAMES,
     WORKING_ROLES,
@@ -118,6 +118,8 @@ def assign(reference: str):
 def edit_details(reference: str):
     case = get_case(reference)
     _require_work(case)
+    if current_user.role not in WORKING_ROLES:  # not a committee's step: before the form
+        abort(403)
     form = DetailsForm()
     if not form.validate():
         return _invalid(case, "details", form)
@@ -151,6 +153,8 @@ def edit_details(reference: str):
 def change_level(reference: str):
     case = get_case(reference)
     _require_work(case)
+    if current_user.role not in WORKING_ROLES:  # not a committee's step: before the form
+        abort(403)
     form = LevelForm()
     if not form.validate():
         return _invalid(case, "level", form)
@@ -180,6 +184,8 @@ def change_level(reference: str):
 def approve_level(reference: str):
     case = get_case(reference)
     _require_work(case)
+    if current_user.role != "supervisor":  # a second pair of eyes: before reading the form
+        abort(403)
     form = LevelReviewForm()
     if not form.validate():
         return _invalid(case, "level_review", form)
@@ -193,6 +199,8 @@ def approve_level(reference: str):
 def refuse_level(reference: str):
     case = get_case(reference)
     _require_work(case)
+    if current_user.role != "supervisor":  # a second pair of eyes: before reading the form
+        abort(403)
     form = LevelReviewForm()
     if not form.validate():
         return _invalid(case, "level_review", form)
@@ -281,6 +289,8 @@ def reveal_phone(reference: str):
     a URL; the page carries ``Cache-Control: no-store`` like every logged-in page.
     """
     case = get_case(reference)
+    if current_user.role not in PHONE_ROLES:  # before reading the form (the operation checks too)
+        abort(403)
     form = RevealPhoneForm()
     if not form.validate():
         return _invalid(case, "reveal_phone", form)

@@ -11,11 +11,13 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from werkzeug.exceptions import Forbidden
 
+from casework import clock
 from casework.admin import users as operations
 from casework.admin.models import AdminLogEntry
 from casework.admin.user_forms import ButtonForm, NewUserForm, RoleForm
 from casework.auth.forms import ROLE_LABELS
 from casework.auth.models import ApiToken, User, UserSession
+from casework.cases.models import Case
 from casework.errors import CaseworkError, InvalidInput, PermissionDenied
 from casework.extensions import db
 from workflows import ROLES
@@ -160,7 +162,17 @@ def _after_reset(user: User, started: operations.ResetStarted, *, new_account: b
 
 def _render_detail(user: User, *, role_form: RoleForm | None = None, problems=(), status=200):
     twofactor = _second_factor()
-    now_live = (UserSession.user_id == user.id) & UserSession.ended_dt.is_(None)
+    now_live = (
+        (UserSession.user_id == user.id)
+        & UserSession.ended_dt.is_(None)
+        & (UserSession.created_dt > clock.now() - current_app.permanent_session_lifetime)
+    )
+    open_cases = (
+        db.session.scalar(
+            select(func.count()).where(Case.assignee_id == user.id, Case.status != "closed")
+        )
+        or 0
+    )
     history = list(
         db.session.scalars(
             select(AdminLogEntry)
@@ -186,6 +198,7 @@ def _render_detail(user: User, *, role_form: RoleForm | None = None, problems=()
         second_factor_available=twofactor is not None,
         email_works=operations.email_can_reach_users(),
         history=history,
+        open_cases=open_cases,
         action_labels=ACTION_LABELS,
     ), status
 

@@ -288,6 +288,21 @@ def test_disabling_ends_the_users_sessions_and_tokens_at_once(app, db, login_as,
     assert verify_admin_log()[1] is None
 
 
+def test_a_disabled_users_page_says_their_open_cases_need_another_owner(
+    db, login_as, make_user, make_case
+):
+    user = make_user("officer")
+    make_case(status="verifying", assignee=user)
+    make_case(status="closed", assignee=user)
+    admin, _ = login_as("admin")
+    _post(admin, f"/admin/users/{user.id}/disable", f"/admin/users/{user.id}")
+
+    page = admin.get(f"/admin/users/{user.id}").get_data(as_text=True)
+
+    assert re.search(r"Open cases assigned</dt><dd>1 ", page)
+    assert "a supervisor should reassign them" in page
+
+
 def test_enabling_lets_them_log_in_again_but_old_tokens_stay_revoked(app, db, login_as, make_user):
     user = make_user("officer")
     db.session.add(ApiToken(user=user, token_hash=ApiToken.hash("u" * 43)))

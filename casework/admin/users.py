@@ -281,6 +281,8 @@ def start_password_reset(
     _require_admin(actor)
     if method not in ("email", "link", "temporary"):
         raise ValueError(f"unknown reset method {method!r}")
+    if actor is not None and actor.id == user.id:
+        raise InvalidInput(_l("Change your own password from your password page."))
     if not user.is_enabled:
         raise InvalidInput(
             _l(

@@ -346,6 +346,11 @@ def test_an_admin_cannot_disable_or_demote_themselves(db, login_as, make_user):
         response = _post(admin, f"/admin/users/{me.id}/{action}", f"/admin/users/{me.id}", **data)
         assert response.status_code == 422
         assert "ask another admin" in response.get_data(as_text=True)
+    response = _post(
+        admin, f"/admin/users/{me.id}/password", f"/admin/users/{me.id}", method="temporary"
+    )
+    assert response.status_code == 422
+    assert "from your password page" in response.get_data(as_text=True)
     me = _user(db, me.email)
     assert (me.role, me.is_enabled) == ("admin", True)
     assert _log(db) == []

@@ -235,3 +235,30 @@ def test_a_spooled_message_that_cannot_be_decrypted_stays_and_replay_says_so(app
 def test_the_spool_folder_defaults_to_the_instance_folder(app, monkeypatch):
     monkeypatch.setitem(app.config, "CASEWORK_SPOOL_DIR", "")
     assert str(spool.folder()) == os.path.join(app.instance_path, "spool")
+
+
+def test_supervisors_see_how_many_messages_wait_in_the_spool(app, db, sms, runner, login_as):
+    with database_held(app):
+        sms(REPORT)
+        sms("Hommes armés à Rubaya", sender=RWANDA)
+    supervisor, _ = login_as("supervisor")
+    html = supervisor.get("/cases").get_data(as_text=True)
+    assert 'id="spooled"' in html and "2 SMS wait in the spool" in html
+    assert REPORT not in html  # counted, not shown
+    officer, _ = login_as("officer")
+    assert 'id="spooled"' not in officer.get("/cases").get_data(as_text=True)
+
+    file_with_job(runner)
+    assert 'id="spooled"' not in supervisor.get("/cases").get_data(as_text=True)
+
+
+def test_with_the_default_timeout_a_held_database_costs_the_webhook_about_three_seconds(
+    app, db, sms, monkeypatch
+):
+    monkeypatch.setitem(app.config, "CASEWORK_INTAKE_DB_TIMEOUT_MS", 3000)
+    with database_held(app):
+        started = time.monotonic()
+        answer = sms(REPORT)
+        elapsed = time.monotonic() - started
+    assert 2.5 < elapsed < 10, elapsed  # waited for the lock, then spooled: gunicorn's is 30 s
+    assert REF.search(answer.reply) and len(spool.pending()) == 1

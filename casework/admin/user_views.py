@@ -15,6 +15,7 @@ from casework import clock
 from casework.admin import users as operations
 from casework.admin.models import AdminLogEntry
 from casework.admin.user_forms import ButtonForm, NewUserForm, RoleForm
+from casework.auth import twofactor
 from casework.auth.forms import ROLE_LABELS
 from casework.auth.models import ApiToken, User, UserSession
 from casework.cases.models import Case
@@ -55,15 +56,6 @@ def _load(user_id: int) -> User:
     if user is None:
         abort(404)
     return user
-
-
-def _second_factor():
-    """casework.auth.twofactor, when two-factor login is part of this build."""
-    try:
-        from casework.auth import twofactor
-    except ImportError:  # pragma: no cover - the module ships with the app
-        return None
-    return twofactor
 
 
 # ------------------------------------------------------------------ the list
@@ -161,7 +153,6 @@ def _after_reset(user: User, started: operations.ResetStarted, *, new_account: b
 
 
 def _render_detail(user: User, *, role_form: RoleForm | None = None, problems=(), status=200):
-    twofactor = _second_factor()
     now_live = (
         (UserSession.user_id == user.id)
         & UserSession.ended_dt.is_(None)
@@ -193,9 +184,8 @@ def _render_detail(user: User, *, role_form: RoleForm | None = None, problems=()
             select(func.count()).where(ApiToken.user_id == user.id, ApiToken.is_revoked.is_(False))
         )
         or 0,
-        second_factor=twofactor is not None
-        and (twofactor.is_enrolled(user) or user.totp_secret is not None),
-        second_factor_available=twofactor is not None,
+        # Enrolled, or part-way through it: either way there is something to reset.
+        second_factor=twofactor.is_enrolled(user) or user.totp_secret is not None,
         email_works=operations.email_can_reach_users(),
         history=history,
         open_cases=open_cases,
@@ -289,9 +279,6 @@ def reset_password(user_id: int):
 def reset_second_factor(user_id: int):
     user = _load(user_id)
     _button_or_400()
-    twofactor = _second_factor()
-    if twofactor is None:
-        abort(404)
     try:
         twofactor.reset_second_factor(user, actor=current_user)
     except CaseworkError as exc:  # not enrolled, or their own: said on the page

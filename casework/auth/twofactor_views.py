@@ -107,9 +107,10 @@ class _Counter:
     memory:// per process, or Redis shared by every worker); this process's memory when
     that storage cannot be reached, rather than refusing every code or counting none."""
 
-    def __init__(self, uri: str, options: dict[str, Any]):
+    def __init__(self, uri: str, options: dict[str, Any], prefix: str):
         self.shared = FixedWindowRateLimiter(storage_from_string(uri, **options))
         self.local = FixedWindowRateLimiter(MemoryStorage())
+        self.prefix = prefix
 
     def _run(self, operation: Callable[[RateLimiter], bool]) -> bool:
         try:
@@ -119,10 +120,10 @@ class _Counter:
             return operation(self.local)
 
     def allows(self, item: RateLimitItem, *ids: str) -> bool:
-        return self._run(lambda limiter: limiter.test(item, "casework-2fa", *ids))
+        return self._run(lambda limiter: limiter.test(item, self.prefix, "2fa", *ids))
 
     def count(self, item: RateLimitItem, *ids: str) -> None:
-        self._run(lambda limiter: limiter.hit(item, "casework-2fa", *ids))
+        self._run(lambda limiter: limiter.hit(item, self.prefix, "2fa", *ids))
 
 
 def _counter() -> _Counter:
@@ -130,7 +131,11 @@ def _counter() -> _Counter:
     if counter is None:
         options = dict(current_app.config.get("RATELIMIT_STORAGE_OPTIONS") or {})
         options.setdefault("wrap_exceptions", True)
-        counter = _Counter(current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://", options)
+        counter = _Counter(
+            current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://",
+            options,
+            prefix=current_app.config.get("RATELIMIT_KEY_PREFIX") or "casework",
+        )
         current_app.extensions["casework_2fa_counter"] = counter
     return counter
 

@@ -4,6 +4,8 @@ code or a recovery code, the roles that must have it, and an administrator's res
 from __future__ import annotations
 
 import re
+import socket
+import uuid
 from datetime import timedelta
 
 import pyotp
@@ -11,14 +13,14 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from casework import clock
+from casework import clock, create_app
 from casework.admin.models import AdminLogEntry
 from casework.auth import twofactor
 from casework.auth.models import RecoveryCode, User, UserSession
 from casework.config import ConfigError, load_settings
 from casework.errors import PermissionDenied
 from casework.extensions import db
-from tests.conftest import TEST_PASSWORD, csrf_token, login
+from tests.conftest import TEST_PASSWORD, csrf_token, login, test_config
 
 SECRET_ON_PAGE = re.compile(r'<code class="totp-secret ref">([A-Z2-7 ]+)</code>')
 CODES_ON_PAGE = re.compile(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>")
@@ -196,6 +198,40 @@ def test_a_replayed_pending_login_cookie_does_not_earn_more_guesses(app, enrolle
     replay = app.test_client()
     replay.set_cookie("session", captured, domain="casework.test")
     response = code_step(replay, "000001")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+
+
+@pytest.fixture
+def two_workers_on_redis(_schema, tmp_path):
+    """Two app instances, as two workers would be, counting in one Redis."""
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    settings = {
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",  # this test's keys only
+        "CASEWORK_FILES_URL": str(tmp_path / "files"),
+    }
+    workers = [create_app(test_config(_schema, **settings)) for _ in range(2)]
+    yield workers
+    for worker in workers:
+        with worker.app_context():
+            db.engine.dispose()
+
+
+def test_workers_sharing_redis_count_wrong_codes_together(enrolled, two_workers_on_redis):
+    _, user, _, _ = enrolled
+    first, second = two_workers_on_redis
+    client = first.test_client()  # each request in its worker's own app context
+    password_step(client, user.email)
+    for _ in range(3):
+        assert code_step(client, "000001").status_code == 422
+    cookie = client.get_cookie("session", domain="casework.test").value
+    client = second.test_client()
+    client.set_cookie("session", cookie, domain="casework.test")
+    assert code_step(client, "000001").status_code == 422
+    response = code_step(client, "000001")  # the fifth, counted on both workers
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
 
 

@@ -24,6 +24,10 @@ that MessageSid, or ``casework intake replay``, processes it again: the insert f
 row and `_claim` takes it with a conditional UPDATE (still ``processing_failed``, still no
 case), so of two retries at once only one goes on; the other waits for its commit, finds
 nothing left to take and is a duplicate.
+
+A message the database cannot take at all (a lock, a timeout, no connection) is spooled
+on local disk by the webhook and filed later through `receive_message` with the
+reference its reporter was given (`casework.intake.spooled`).
 """
 
 from __future__ import annotations

@@ -8,9 +8,10 @@ taken (400 without From/MessageSid, 413 over 64 KB).
 
 The inbound webhook waits for the database a few seconds at most (`db_timeouts`). When
 the database cannot take the message (a lock, a timeout, no connection), or processing
-failed and even the failure could not be kept, the message goes to the local spool and
-the reporter still gets their reference (`casework.intake.spooled`); only when the disk
-fails too does Twilio hear 503.
+failed and even the failure could not be kept with its reporter, the message goes to the
+local spool and the reporter still gets their reference (`casework.intake.spooled`);
+only when the disk fails too is the bare message kept, and when nothing can be stored
+Twilio hears 503.
 """
 
 from __future__ import annotations
@@ -126,11 +127,21 @@ def sms_inbound():
         log.exception("SMS intake failed while %s (MessageSid %s)", stage, _sid_for_log())
         if stage != "processing":
             return twiml()
-        if not db_timeouts.is_unavailable(error):
+        database_works = not db_timeouts.is_unavailable(error)
+        if database_works:
             with db_timeouts.bounded():
-                if _keep_what_we_can(inbound):
+                if _keep(inbound, with_reporter=True):
                     return twiml()
-        return _spool(inbound, form)
+        spooled_answer = _spool(inbound, form)
+        if spooled_answer is not None:
+            return spooled_answer
+        if database_works:  # no disk either: the bare message is better than nothing
+            with db_timeouts.bounded():
+                if _keep(inbound, with_reporter=False):
+                    return twiml()
+        # Nothing could be stored: say so, so that Twilio logs the failure (and retries
+        # where configured) instead of taking it as delivered.
+        return Response("Service unavailable\n", 503, {"Retry-After": "60"}, mimetype="text/plain")
 
 
 def _rollback() -> None:
@@ -140,14 +151,13 @@ def _rollback() -> None:
         log.warning("Rollback after a failed SMS intake failed too", exc_info=True)
 
 
-def _spool(inbound: operations.Inbound, form: dict[str, str]) -> Response:
-    """Keep the message on local disk and answer the reporter; 503 if even that fails, so
-    that Twilio logs the failure (and retries where configured)."""
+def _spool(inbound: operations.Inbound, form: dict[str, str]) -> Response | None:
+    """Keep the message on local disk and answer the reporter; None if even that fails."""
     try:
         _, reply = spooled.spool_message(inbound, form)
     except Exception:
         log.exception("SMS %s could not be spooled either", inbound.sid)
-        return Response("Service unavailable\n", 503, {"Retry-After": "60"}, mimetype="text/plain")
+        return None
     # No delivery-status URL: the reply has no row to report on until it is filed.
     return twiml(reply)
 
@@ -180,22 +190,19 @@ def _sid_for_log() -> str:
         return "-"
 
 
-def _keep_what_we_can(inbound: operations.Inbound) -> bool:
-    """After a failure, keep the message (flagged ``processing_failed``, with its reporter)
-    so that Twilio's retry or ``casework intake replay`` processes it: the report is not
-    lost. Should even the reporter fail to be written, keep the bare message."""
-    for with_reporter in (True, False):
-        try:
-            operations.keep_failed(inbound, with_reporter=with_reporter)
-            db.session.commit()
-            return True
-        except Exception as error:
-            _rollback()
-            how = "with its reporter" if with_reporter else "even bare"
-            log.exception("Could not keep SMS %s %s", _sid_for_log(), how)
-            if db_timeouts.is_unavailable(error):
-                return False  # the database, not the message: no use trying bare
-    return False
+def _keep(inbound: operations.Inbound, *, with_reporter: bool) -> bool:
+    """After a processing failure, keep the message (flagged ``processing_failed``) so that
+    Twilio's retry or ``casework intake replay`` processes it: with its reporter; else, the
+    spool having failed too, bare (its sender is then lost, its text is not)."""
+    try:
+        operations.keep_failed(inbound, with_reporter=with_reporter)
+        db.session.commit()
+        return True
+    except Exception:
+        _rollback()
+        how = "with its reporter" if with_reporter else "even bare"
+        log.exception("Could not keep SMS %s %s", _sid_for_log(), how)
+        return False
 
 
 @bp.post("/sms/status")

@@ -262,3 +262,30 @@ def test_with_the_default_timeout_a_held_database_costs_the_webhook_about_three_
         elapsed = time.monotonic() - started
     assert 2.5 < elapsed < 10, elapsed  # waited for the lock, then spooled: gunicorn's is 30 s
     assert REF.search(answer.reply) and len(spool.pending()) == 1
+
+
+def test_a_processing_failure_whose_reporter_cannot_be_kept_is_spooled_with_its_sender(
+    app, db, sms, runner, monkeypatch
+):
+    from casework.intake import operations
+
+    real_keep = operations.keep_failed
+
+    def crash(*args, **kwargs):
+        raise ValueError("a bug")
+
+    def keep_only_bare(inbound, *, with_reporter=True):
+        if with_reporter:
+            raise ValueError("another bug")
+        return real_keep(inbound, with_reporter=False)
+
+    monkeypatch.setattr(operations, "receive_message", crash)
+    monkeypatch.setattr(operations, "keep_failed", keep_only_bare)
+    answer = sms(REPORT)
+    [reference] = set(REF.findall(answer.reply))
+    assert messages(db) == []  # not kept bare, without its sender: spooled whole
+    monkeypatch.undo()
+
+    file_with_job(runner)
+    [case] = cases(db)
+    assert case.reference == reference and case.reporter.phone == DRC

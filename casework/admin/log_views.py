@@ -85,6 +85,8 @@ FIELDS = {
     "tokens_revoked": _l("API tokens revoked"),
     "method": _l("how"),
     "token_id": _l("token number"),
+    "scopes": _l("scopes"),
+    "expires_dt": _l("expires"),
     "live_tokens": _l("live tokens (numbers)"),
     "format": _l("format"),
     "filters": _l("filters"),

@@ -156,10 +156,10 @@ def test_a_target_type_that_cannot_exist_is_a_400(db, login_as):
 
 def test_the_header_links_admins_to_the_log_and_the_sites(db, login_as):
     admin, _ = login_as("admin")
-    page = text_of(admin.get("/cases"))
+    page = text_of(admin.get("/notifications"))
     assert 'href="/admin/log"' in page and 'href="/admin/sites"' in page
     supervisor, _ = login_as("supervisor")
-    page = text_of(supervisor.get("/cases"))
+    page = text_of(supervisor.get("/notifications"))
     assert 'href="/admin/log"' not in page and 'href="/admin/sites"' not in page
 
 

@@ -55,7 +55,7 @@ def test_only_admins_manage_sites(db, client, login_as, make_site):
             other, _ = login_as(role)
             assert other.get(url).status_code == 403, (role, url)
     supervisor, _ = login_as("supervisor")
-    token = csrf_token(supervisor, "/cases")
+    token = csrf_token(supervisor, "/notifications")
     refused = supervisor.post(f"{SITES}/{site.id}", data={"csrf_token": token, "name": "X"})
     assert refused.status_code == 403
     assert sites(db)["CD-NK-RUB"].name == "Rubaya"

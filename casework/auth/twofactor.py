@@ -186,6 +186,21 @@ def regenerate_recovery_codes(user: User, *, actor: User | None) -> list[str]:
     return codes
 
 
+def turn_off(user: User, *, actor: User | None) -> None:
+    """Remove ``user``'s own second factor and recovery codes (to move to a new phone:
+    turn it off, then set it up again). The view asks for a current code from the app
+    first. Their other sessions end; if their role requires a second factor, the security
+    page is all they reach until they set up a new one."""
+    if not is_enrolled(user):
+        raise NotEnrolled()
+    _check_self(user, actor)
+    user.totp_secret = None
+    user.totp_enabled_dt = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    end_all_sessions(user, "second_factor_off", keep_current=True)
+    db.session.flush()
+
+
 def _replace_recovery_codes(user: User) -> list[str]:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = ["".join(secrets.choice(_ALPHABET) for _ in range(_RECOVERY_LENGTH))

@@ -241,7 +241,7 @@ def _grouped(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def _security_page(*, confirm_form=None, regenerate_form=None, status: int = 200):
+def _security_page(*, confirm_form=None, regenerate_form=None, off_form=None, status: int = 200):
     user = current_user._get_current_object()
     secret = twofactor.pending_secret(user)
     context: dict[str, Any] = {
@@ -251,6 +251,7 @@ def _security_page(*, confirm_form=None, regenerate_form=None, status: int = 200
         "start_form": ButtonForm(),
         "confirm_form": confirm_form or CodeForm(),
         "regenerate_form": regenerate_form or CodeForm(),
+        "off_form": off_form or CodeForm(),
         "manual_key": None,
     }
     if secret:
@@ -336,6 +337,34 @@ def regenerate():
     codes = twofactor.regenerate_recovery_codes(user, actor=user)
     db.session.commit()
     return _show_codes(codes, first=False)
+
+
+@bp.post("/account/security/off")
+def turn_off():
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return _security_page(off_form=form, status=422)
+    if _throttled_account():
+        form.code.errors.append(_("Too many wrong codes for this account. Wait an hour."))
+        return _security_page(off_form=form, status=429)
+    user = current_user._get_current_object()
+    if twofactor.verify(user, form.code.data, allow_recovery=False) is None:
+        db.session.rollback()
+        _count_wrong_code()
+        form.code.errors.append(
+            _("That code is not right, or was used already. Enter the code your app shows now.")
+        )
+        return _security_page(off_form=form, status=422)
+    twofactor.turn_off(user, actor=user)
+    db.session.commit()
+    flash(
+        _(
+            "Two-factor login is off and your recovery codes no longer work. Any other "
+            "browser logged in as you is logged out."
+        ),
+        "info",
+    )
+    return redirect(url_for("twofactor.security"), 303)
 
 
 def _show_codes(codes: list[str], *, first: bool):

@@ -361,6 +361,29 @@ def test_new_recovery_codes_need_a_current_code_and_void_the_old_ones(app, enrol
     assert code_step(other, new[0]).status_code == 302
 
 
+def test_a_user_turns_it_off_with_a_current_code_to_move_to_a_new_phone(
+    login_as, make_user, frozen_now
+):
+    user = make_user("officer")
+    client, _ = login_as(user=user)
+    old_secret, _ = enrol(client)
+    clock.freeze(frozen_now + timedelta(seconds=30))
+    token = csrf_token(client, "/account/security")
+
+    response = client.post("/account/security/off", data={"csrf_token": token, "code": "000001"})
+    assert response.status_code == 422
+    assert twofactor.is_enrolled(db.session.get(User, user.id))
+    response = client.post(
+        "/account/security/off", data={"csrf_token": token, "code": _code(old_secret)}
+    )
+    assert response.status_code == 303
+    assert "Two-factor login is off" in client.get("/account/security").get_data(as_text=True)
+    assert db.session.scalar(select(RecoveryCode)) is None
+
+    new_secret, codes = enrol(client)  # the new phone
+    assert new_secret != old_secret and len(codes) == 10
+
+
 # ---------------------------------------------------------------- required roles
 
 
@@ -408,6 +431,18 @@ class TestWhenCasework2faRolesNamesAdminAndSupervisor:
         assert response.headers["Location"].endswith("/account/security")
         enrol(client)
         assert client.get("/cases").status_code == 200
+
+    def test_a_supervisor_who_turns_it_off_must_set_it_up_again(
+        self, client, make_user, frozen_now
+    ):
+        user = make_user("supervisor")
+        login(client, user.email)
+        secret, _ = enrol(client)
+        clock.freeze(frozen_now + timedelta(seconds=30))
+        token = csrf_token(client, "/account/security")
+        client.post("/account/security/off", data={"csrf_token": token, "code": _code(secret)})
+        assert not twofactor.is_enrolled(db.session.get(User, user.id))
+        assert client.get("/cases").headers["Location"].endswith("/account/security")
 
     def test_a_supervisor_who_must_set_up_may_still_log_out(self, client, make_user):
         user = make_user("supervisor")

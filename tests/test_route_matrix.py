@@ -87,6 +87,7 @@ EXPECT: dict[tuple[str, str], dict[str, frozenset[str]] | str] = {
     ("twofactor.enrol", "POST"): everyone_logged_in(),
     ("twofactor.confirm", "POST"): everyone_logged_in(),
     ("twofactor.regenerate", "POST"): everyone_logged_in(),
+    ("twofactor.turn_off", "POST"): everyone_logged_in(),
     ("twofactor.login_code", "GET"): everyone_logged_in(),  # anonymous: no pending login
     ("twofactor.login_code", "POST"): everyone_logged_in(),
     ("core.index", "GET"): everyone_logged_in(),

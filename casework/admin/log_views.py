@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -146,6 +146,21 @@ def changes(entry: AdminLogEntry) -> list[Change]:
     ]
 
 
+# Where each kind of target is managed: the entry links to it.
+TARGET_PAGES = {
+    "user": ("admin_users.detail", "user_id"),
+    "committee": ("committees.edit", "committee_id"),
+    "site": ("admin_sites.edit", "site_id"),
+}
+
+
+def target_url(entry: AdminLogEntry) -> str | None:
+    page = TARGET_PAGES.get(entry.target_type)
+    if page is None or not entry.target_id.isdigit() or page[0] not in current_app.view_functions:
+        return None
+    return url_for(page[0], **{page[1]: int(entry.target_id)})
+
+
 def _anchor() -> int | None:
     value = request.args.get("before", "")
     if value.isascii() and value.isdigit() and len(value) <= 10 and 1 <= int(value) <= MAX_SEQ:
@@ -180,6 +195,7 @@ def index():
         "admin/log.html",
         entries=entries,
         changes={entry.seq: changes(entry) for entry in entries},
+        links={entry.seq: target_url(entry) for entry in entries},
         actions=ACTIONS,
         target_types=TARGET_TYPES,
         target_type=target_type,

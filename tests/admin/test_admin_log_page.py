@@ -74,7 +74,10 @@ def test_committee_changes_in_the_browser_are_logged_with_the_admin_and_shown_as
     first = page[page.index('<tr id="log-1"') :]
     assert "committee changed" in first and "root@example.org" in first
     assert "quorum (%)" in first and "<del><bdi>50</bdi></del> → <ins><bdi>60</bdi></ins>" in first
-    assert "Committees: <bdi>Comité local de suivi de Masisi</bdi>" in first
+    assert (
+        f'Committees: <a href="/committees/{committee.id}/edit">'
+        "<bdi>Comité local de suivi de Masisi</bdi></a>"
+    ) in first
     sector = page[page.index('<tr id="log-3"') : page.index('<tr id="log-2"')]
     assert "member's sector changed" in sector
     assert "<del><bdi>government</bdi></del> → <ins><bdi>industry</bdi></ins>" in sector
@@ -171,6 +174,6 @@ def test_token_changes_are_listed_under_users_in_words(db, runner, login_as, mak
     page = text_of(client.get(f"{LOG}?type=user"))
     assert rows_shown(page) == [2, 1]
     assert "API token created" in page and "API tokens revoked" in page
-    assert "Users: <bdi>amani@example.org</bdi>" in page
+    assert f'Users: <a href="/admin/users/{user.id}"><bdi>amani@example.org</bdi></a>' in page
     assert "live tokens (numbers)" in page
     assert rows_shown(text_of(client.get(f"{LOG}?type=committee"))) == []

@@ -143,6 +143,7 @@ def test_an_upload_keeps_good_rows_reports_bad_ones_by_line_and_is_logged_with_c
     }
     shown = text_of(admin_client.get("/admin/log?type=site"))
     assert "sites imported" in shown and "RW-WE-GAT" in shown
+    assert "Sites: <bdi>registre.csv</bdi>" in shown  # an import links nowhere
 
 
 def test_the_same_file_on_the_command_line_gives_the_same_row_errors(
@@ -232,6 +233,8 @@ def test_an_admin_edits_a_site_and_the_change_is_logged_field_by_field(db, admin
         "minerals": "coltan;cassiterite",
     }
     assert entry.after == {"name": "Rubaya (Luwowo)", "territory": "", "minerals": "coltan;gold"}
+    shown = text_of(admin_client.get("/admin/log"))
+    assert f'<a href="/admin/sites/{site.id}"><bdi>CD-NK-RUB Rubaya (Luwowo)</bdi></a>' in shown
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,12 @@ ROLES = ("anonymous", "viewer", "officer", "supervisor", "admin", "committee", "
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+def marker(obj: str, what: str) -> str:
+    """A word only the case ``obj``'s ``what`` (title, text) holds: a page showing it shows
+    that case's report."""
+    return f"Marker{what.title()}{obj.title()}Xq"
+
+
 @dataclass
 class World:
     cases: dict[str, Case]
@@ -54,14 +60,17 @@ def build_world(make_user, make_site, make_committee, make_case) -> World:
     target = make_user("officer", email="target@example.org")
 
     common = {"site": site_a, "level": 2, "location_text": "Rubaya, puits 3"}
-    cases = {
-        "restricted": make_case(status="verifying", category="SA-SGBV", **common),
-        "committee": make_case(
-            status="escalated", category="SEC", committee_id=committee_a.id, **common
-        ),
-        "unpublished": make_case(status="verified", category="CHL", **common),
-        "closed": make_case(status="monitoring", category="BRB", **common),
+    states = {
+        "restricted": {"status": "verifying", "category": "SA-SGBV"},
+        "committee": {"status": "escalated", "category": "SEC", "committee_id": committee_a.id},
+        "unpublished": {"status": "verified", "category": "CHL"},
+        "closed": {"status": "monitoring", "category": "BRB"},
     }
+    cases = {
+        name: make_case(title=marker(name, "title"), description=marker(name, "text"),
+                        **common, **state)
+        for name, state in states.items()
+    }  # fmt: skip
     actions, files = {}, {}
     for name, case in cases.items():
         action = case_ops.add_action(

@@ -129,3 +129,52 @@ def test_search_treats_percent_and_underscore_as_themselves(login_as, make_case,
     assert underscore.reference in two and other.reference not in two
     backslash = client.get(url.format(q="%5C")).get_data(as_text=True)  # "\" alone
     assert all(c.reference not in backslash for c in (percent, plain, underscore, other))
+
+
+# Every query parameter a page or the API reads, each out of range or malformed at once.
+HOSTILE_ARGS = {
+    "cursor": HUGE_CURSOR,
+    "before": HUGE,
+    "after": HUGE,
+    "limit": HUGE,
+    "assignee": HUGE,
+    "level": HUGE,
+    "status": HUGE,
+    "category": HUGE,
+    "site": "%_",
+    "q": "%_\\",
+    "period": HUGE,
+    "from": "99999-01-01",
+    "to": "2026-13-45",
+    "m": HUGE,
+    "type": HUGE,
+    "role": HUGE,
+    "state": HUGE,
+    "view": HUGE,
+    "sort": HUGE,
+    "lang": HUGE,
+}
+PATH_VALUES = {"reference": "CW-ZZZZ-ZZZZ", "name": "x" * 300, "token": "x", "key": HUGE,
+               "fmt": "csv", "filename": "casework.css"}  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ["supervisor", "admin", "viewer"])
+def test_no_get_route_answers_hostile_arguments_with_a_500(app, login_as, make_case, role):
+    """Generated from the route list: integers in paths at the top of the integer range and
+    every known query parameter out of range; each answer is below 500."""
+    client, _ = login_as(role)
+    make_case()
+    failures = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        values = {
+            arg: PATH_VALUES.get(arg, 2**31 - 1) for arg in rule.arguments
+        }  # the largest id a route accepts: 404, never a database error
+        built = rule.build(values, append_unknown=False)
+        assert built is not None, rule.rule
+        response = client.get(built[1], query_string=HOSTILE_ARGS)
+        if response.status_code >= 500:
+            failures.append(f"{built[1]}: {response.status_code}")
+        response.close()
+    assert not failures

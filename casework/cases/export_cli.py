@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from casework.auth.cli import fail, find_user
 from casework.cases import exports
 from casework.cases.models import CATEGORIES
-from casework.cases.queries import CaseFilters
+from casework.cases.queries import VIEWS, CaseFilters
 from casework.extensions import db
 from workflows import STATES
 
@@ -42,12 +42,17 @@ def export() -> None:
 @click.option("--status", type=click.Choice(STATES))
 @click.option("--level", type=click.IntRange(1, 3))
 @click.option("--category", type=click.Choice(sorted(CATEGORIES)))
-@click.option("--site", metavar="CODE", help="A mine site's code.")
+@click.option("--site", metavar="SITE", help="A mine site's code, or (part of) its name.")
+@click.option(
+    "--view",
+    type=click.Choice([v for v in VIEWS if v != "all"]),
+    help="One of the queue's views, as the --as user sees it (default: every case).",
+)
 @click.option(
     "--q", "text", metavar="TEXT", help="Cases whose reference, title or report contains TEXT."
 )
 @with_appcontext
-def export_cases(as_email, fmt, output, status, level, category, site, text) -> None:
+def export_cases(as_email, fmt, output, status, level, category, site, view, text) -> None:
     """Write every case matching the filters, oldest first; never a phone number."""
     user = find_user(as_email)
     if user is None or not user.is_active or not exports.may_export(user):
@@ -56,8 +61,9 @@ def export_cases(as_email, fmt, output, status, level, category, site, text) -> 
         status=status,
         level=level,
         category=category,
-        site=site.strip().upper() if site else None,
+        site=site.strip() if site else None,
         q=text,
+        view=view,
     )
     exports.start_export(filters, fmt, actor=user)
     db.session.commit()

@@ -19,7 +19,7 @@ def export(fmt: str):
         abort(404)
     if not exports.may_export(current_user):
         abort(403)
-    _form, filters, _active = _filters_from_args()
+    _form, filters, _active = _filters_from_args(view_by_default=False)
     exports.start_export(filters, fmt, actor=current_user)
     db.session.commit()  # on the record before the first byte leaves
     name = f"casework-cases-{clock.now():%Y%m%d-%H%M}.{fmt}"

@@ -173,7 +173,7 @@ class FilterForm(FlaskForm):
         choices=choices([("", _l("anyone")), ("me", _l("me")), ("none", _l("nobody"))]),
         validators=[Optional()],
     )
-    site = StringField(_l("Site code"), validators=[Optional(), Length(max=40)])
+    site = StringField(_l("Mine site"), validators=[Optional(), Length(max=200)])
     q = StringField(_l("Text"), validators=[Optional(), Length(max=200)])
 
 
@@ -234,12 +234,18 @@ class DetailsForm(CaseForm):
 
 
 class LevelForm(CaseForm):
+    # Empty until someone chooses: a browser shows the first option of a select, and a
+    # case with no level must not look like (nor be saved as) Level 1 by default.
     level = SelectField(
         _l("New level"),
-        choices=choices((str(n), _l("Level %(n)s", n=n)) for n in LEVELS),
+        choices=_level_choices(_l("choose a level...")),
         validators=[DataRequired(_l("Choose a level."))],
     )
     reason = TextAreaField(_l("Why"), validators=[Optional(), Length(max=5000)])
+
+
+class SuggestionsForm(CaseForm):
+    """Accept intake's suggestions for the fields still unset, in one click."""
 
 
 class LevelReviewForm(CaseForm):

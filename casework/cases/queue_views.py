@@ -6,26 +6,64 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import func, select
 
 from casework import clock
 from casework.cases import operations
 from casework.cases.forms import FilterForm, NewReportForm, choices
-from casework.cases.queries import CaseFilters, page_of_cases
+from casework.cases.queries import (
+    COUNT_CAP,
+    SORTS,
+    VIEWS,
+    WAITING_ROLES,
+    CaseFilters,
+    page_of_cases,
+    sites_matching,
+    view_counts,
+)
 from casework.cases.views import WORKING_ROLES, as_datetime, assignable_users, bp, find_site
 from casework.errors import InvalidInput
 from casework.extensions import db
 from casework.intake import spool
 from casework.intake.operations import unfiled_messages
+from casework.sites.models import Site
 
 QUEUE_PAGE_SIZE = 50
 FILTER_KEYS = ("status", "level", "category", "assignee", "site", "q")
+# A <datalist> of every site helps pick one by name; past this many it would weigh on
+# each page load, and the filter still finds sites by part of their name.
+SITE_LIST_MAX = 500
+
+
+def queue_views() -> tuple[str, ...]:
+    """The views the current user's queue offers ("waiting for me" only to those with work)."""
+    return tuple(v for v in VIEWS if v != "waiting" or current_user.role in WAITING_ROLES)
+
+
+def default_view() -> str:
+    """Open cases; a viewer reads published summaries, mostly of closed cases: all."""
+    return "all" if current_user.role == "viewer" else "open"
+
+
+def _view_and_sort() -> tuple[str, str]:
+    view = request.args.get("view", "")
+    if view not in queue_views():
+        view = default_view()
+    sort = request.args.get("sort", "")
+    if sort not in SORTS:
+        sort = "deadline" if view == "overdue" else "newest"  # most overdue first
+    return view, sort
 
 
 def _level(value: str | None) -> int | None:
     return int(value) if value else None
 
 
-def _filters_from_args() -> tuple[FilterForm, CaseFilters, dict[str, str]]:
+def _filters_from_args(
+    *, view_by_default: bool = True
+) -> tuple[FilterForm, CaseFilters, dict[str, str]]:
+    """The queue's filters from the query string; without ``view_by_default``, no view unless
+    one is named (an export link without one exports every case the user may read)."""
     form = FilterForm(formdata=request.args)
     if current_user.role == "supervisor":
         form.assignee.choices = [
@@ -43,22 +81,48 @@ def _filters_from_args() -> tuple[FilterForm, CaseFilters, dict[str, str]]:
         # A viewer sees only published summaries; text search over the report itself
         # would tell them what unpublished text says.
         active.pop("q", None)
+    view: str | None = _view_and_sort()[0]
+    if not view_by_default and request.args.get("view") not in queue_views():
+        view = None
     filters = CaseFilters(
         status=active.get("status"),
         level=_level(active.get("level")),
         category=active.get("category"),
-        site=active.get("site", "").upper() or None,
+        site=active.get("site"),
         assignee=active.get("assignee"),
         q=active.get("q"),
+        view=view,
     )
     return form, filters, active
 
 
+def _sites_for_picker() -> list[Site]:
+    if (db.session.scalar(select(func.count()).select_from(Site)) or 0) > SITE_LIST_MAX:
+        return []
+    return list(db.session.scalars(select(Site).order_by(Site.name, Site.code)))
+
+
+def _matched_sites(text: str | None) -> list[Site]:
+    """The sites a site filter matched, to say so above the list (at most a few)."""
+    if not text:
+        return []
+    return list(
+        db.session.scalars(
+            select(Site).where(Site.id.in_(sites_matching(text))).order_by(Site.name).limit(6)
+        )
+    )
+
+
 def _render_queue(report_form: NewReportForm | None = None, status: int = 200):
     filter_form, filters, active = _filters_from_args()
+    view, sort = _view_and_sort()
     try:
         cases, next_cursor = page_of_cases(
-            current_user, filters, cursor=request.args.get("cursor"), limit=QUEUE_PAGE_SIZE
+            current_user,
+            filters,
+            cursor=request.args.get("cursor"),
+            limit=QUEUE_PAGE_SIZE,
+            sort=sort,
         )
     except ValueError:
         abort(400, _("That link to older cases is not valid; start again from the first page."))
@@ -85,6 +149,15 @@ def _render_queue(report_form: NewReportForm | None = None, status: int = 200):
             full_view=current_user.role != "viewer",
             unfiled=unfiled,
             unfiled_count=unfiled_count,
+            views=queue_views(),
+            view=view,
+            sort=sort,
+            counts=view_counts(current_user, filters, queue_views()),
+            count_cap=COUNT_CAP,
+            # The filters and the view, as links keep them (the sort is added per link).
+            queue_args={**active, "view": view},
+            sites=_sites_for_picker(),
+            matched_sites=_matched_sites(filters.site),
             spooled_count=spooled_count,
         ),
         status,

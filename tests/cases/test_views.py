@@ -838,15 +838,20 @@ def test_queue_filters(login_as, make_case, make_site, make_user):
         html = text_of(client.get(f"/cases?{query}"))
         return {c.reference for c in (mine, unassigned, closed) if c.reference in html}
 
-    assert refs("") == {mine.reference, unassigned.reference, closed.reference}
-    assert refs("status=closed") == {closed.reference}
+    assert refs("") == {mine.reference, unassigned.reference}  # open cases by default
+    assert refs("view=all") == {mine.reference, unassigned.reference, closed.reference}
+    assert refs("status=closed&view=all") == {closed.reference}
     assert refs("level=1") == {mine.reference}
     assert refs("category=TRC") == {unassigned.reference}
     assert refs("assignee=me") == {mine.reference}
-    assert refs("assignee=none") == {unassigned.reference, closed.reference}
+    assert refs("assignee=none&view=all") == {unassigned.reference, closed.reference}
     assert refs("site=cd-nk-rub") == {mine.reference}
     assert refs("q=cahier") == {unassigned.reference}
-    assert refs("level=nonsense") == {mine.reference, unassigned.reference, closed.reference}
+    assert refs("level=nonsense&view=all") == {
+        mine.reference,
+        unassigned.reference,
+        closed.reference,
+    }
     # The filter form shows what is applied.
     fields = form_fields(text_of(client.get("/cases?status=closed&q=puits")), "/cases")
     assert fields["status"] == "closed" and fields["q"] == "puits"

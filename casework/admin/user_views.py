@@ -181,7 +181,11 @@ def _render_detail(user: User, *, role_form: RoleForm | None = None, problems=()
         is_self=user.id == current_user.id,
         live_sessions=db.session.scalar(select(func.count()).where(now_live)) or 0,
         live_tokens=db.session.scalar(
-            select(func.count()).where(ApiToken.user_id == user.id, ApiToken.is_revoked.is_(False))
+            select(func.count()).where(
+                ApiToken.user_id == user.id,
+                ApiToken.is_revoked.is_(False),
+                or_(ApiToken.expires_dt.is_(None), ApiToken.expires_dt > clock.now()),
+            )
         )
         or 0,
         # Enrolled, or part-way through it: either way there is something to reset.

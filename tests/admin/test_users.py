@@ -303,6 +303,24 @@ def test_a_disabled_users_page_says_their_open_cases_need_another_owner(
     assert "a supervisor should reassign them" in page
 
 
+def test_a_users_page_counts_their_live_tokens_only(db, login_as, make_user):
+    from datetime import timedelta
+
+    user = make_user("officer")
+    now = clock.now()
+    for name, expires in (("a", now + timedelta(days=5)), ("b", now - timedelta(days=1))):
+        db.session.add(ApiToken(user=user, token_hash=ApiToken.hash(name), expires_dt=expires))
+    db.session.commit()
+    admin, _ = login_as("admin")
+    page = admin.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    assert "Live API tokens</dt><dd>1</dd>" in page
+
+    _post(admin, f"/admin/users/{user.id}/disable", f"/admin/users/{user.id}")
+
+    page = admin.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    assert "Live API tokens</dt><dd>0</dd>" in page
+
+
 def test_enabling_lets_them_log_in_again_but_old_tokens_stay_revoked(app, db, login_as, make_user):
     user = make_user("officer")
     db.session.add(ApiToken(user=user, token_hash=ApiToken.hash("u" * 43)))

@@ -8,6 +8,7 @@ the Twilio webhooks. Everything else redirects to the login page (HTML) or answe
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -66,6 +67,9 @@ def _load_user(user_id: str):
     return user
 
 
+TOKEN_LAST_USED_EVERY = timedelta(minutes=5)
+
+
 @login_manager.request_loader
 def _load_user_from_token(req):
     # A token belongs to the API: on an HTML form it would pass for a login that CSRF
@@ -77,17 +81,22 @@ def _load_user_from_token(req):
         return None
     from casework.auth.models import ApiToken
 
+    now = clock.now()
     token = db.session.scalar(
         db.select(ApiToken).where(
             ApiToken.token_hash == ApiToken.hash(header[7:].strip()),
             ApiToken.is_revoked.is_(False),
+            ApiToken.expires_dt.is_(None) | (ApiToken.expires_dt > now),
         )
     )
     if token is None or not token.user.is_active:
         return None
-    token.last_used_dt = clock.now()
-    db.session.commit()
+    # Written at most every few minutes: a busy client must not turn every read into a write.
+    if token.last_used_dt is None or now - token.last_used_dt >= TOKEN_LAST_USED_EVERY:
+        token.last_used_dt = now
+        db.session.commit()
     g.authenticated_by_token = True
+    g.token_scopes = frozenset(token.scopes.split())
     return token.user
 
 

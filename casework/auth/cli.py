@@ -333,12 +333,26 @@ def tokens() -> None:
 
 @tokens.command("create")
 @click.argument("email")
+@click.option(
+    "--scope",
+    type=click.Choice(["read", "write"]),
+    default="read",
+    show_default=True,
+    help="read: GET only; write: also the POST endpoints (reading included).",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=90,
+    show_default=True,
+    help="Days until the token expires (then it gets 401).",
+)
 @with_appcontext
-def tokens_create(email: str) -> None:
+def tokens_create(email: str, scope: str, days: int) -> None:
     """Print a new API token for EMAIL's user. Only its hash is stored: copy it now.
 
     Use it as the header 'Authorization: Bearer <token>' on /api/v1/. On the admin log
-    (its id, never the token), as made from the command line.
+    (its id, scope and expiry, never the token), as made from the command line.
     """
     from casework.auth.tokens import create_api_token
     from casework.errors import CaseworkError as Refused
@@ -347,12 +361,15 @@ def tokens_create(email: str) -> None:
     if user is None:
         fail(f"There is no user with the email {email}. Create one with 'casework users create'.")
     try:
-        token = create_api_token(user, actor=None)
+        token = create_api_token(user, actor=None, scope=scope, days=days)
     except Refused as exc:
         db.session.rollback()
         fail(str(exc))
     db.session.commit()
-    click.echo(f"New API token for {user.email} (shown once; store it now):", err=True)
+    click.echo(
+        f"New {scope} API token for {user.email}, valid {days} days (shown once; store it now):",
+        err=True,
+    )
     click.echo(token)
 
 

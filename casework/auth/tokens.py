@@ -5,10 +5,12 @@ never commit. The admin log keeps the token's id, never the token or its hash.""
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from casework import clock
 from casework.admin.log import record_admin_change
 from casework.auth.models import ApiToken, User
 from casework.errors import InvalidInput, PermissionDenied
@@ -20,9 +22,20 @@ def _require_admin(actor: User | None) -> None:
         raise PermissionDenied(_l("Only an admin manages API tokens."))
 
 
-def create_api_token(user: User, *, actor: User | None) -> str:
-    """A new token for ``user``, returned once: only its SHA-256 is stored."""
+SCOPES = {"read": "read", "write": "read write"}  # what --scope gives: writing implies reading
+DEFAULT_TOKEN_DAYS = 90
+
+
+def create_api_token(
+    user: User, *, actor: User | None, scope: str = "read", days: int | None = DEFAULT_TOKEN_DAYS
+) -> str:
+    """A new token for ``user``, returned once: only its SHA-256 is stored. ``scope``
+    "read" or "write" (which reads too); it expires after ``days`` (None: never)."""
     _require_admin(actor)
+    if scope not in SCOPES:
+        raise InvalidInput(_l("A token's scope is read or write."))
+    if days is not None and days < 1:
+        raise InvalidInput(_l("A token lasts at least one day."))
     if not user.is_active:
         raise InvalidInput(
             _l(
@@ -31,11 +44,21 @@ def create_api_token(user: User, *, actor: User | None) -> str:
             )
         )
     token = secrets.token_urlsafe(32)
-    row = ApiToken(user=user, token_hash=ApiToken.hash(token))
+    expires = clock.now() + timedelta(days=days) if days is not None else None
+    row = ApiToken(
+        user=user, token_hash=ApiToken.hash(token), scopes=SCOPES[scope], expires_dt=expires
+    )
     db.session.add(row)
     db.session.flush()
     record_admin_change(
-        actor, "token.create", ("user", user.id, user.email), after={"token_id": row.id}
+        actor,
+        "token.create",
+        ("user", user.id, user.email),
+        after={
+            "token_id": row.id,
+            "scopes": row.scopes,
+            "expires_dt": expires.isoformat() if expires else None,
+        },
     )
     return token
 

@@ -70,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from casework import models  # noqa: F401  (the whole schema, for Alembic and relationships)
     from casework.admin.views import bp as admin_bp
+    from casework.api.docs import docs_bp as api_docs_bp
     from casework.api.views import bp as api_bp
     from casework.auth.twofactor_views import bp as twofactor_bp
     from casework.auth.views import bp as auth_bp
@@ -85,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(twofactor_bp)  # /login/code, /account/security
     app.register_blueprint(cases_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(api_docs_bp)  # /api/docs: the API's document, readable
     app.register_blueprint(intake_bp)
     app.register_blueprint(messages_bp)
     app.register_blueprint(admin_bp)

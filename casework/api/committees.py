@@ -17,14 +17,17 @@ else: a browser's session cookie rides along on a forged cross-site request, an
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from flask import abort, g, request, url_for
 from flask_login import current_user
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from casework import clock
+from casework.api.contract import MAX_ID, documented
 from casework.api.errors import problem
+from casework.api.schemas import Items, Thing, VoteOut
 from casework.api.views import bp
 from casework.cases.models import Case
 from casework.cases.permissions import can_view, is_restricted, sees_full_case
@@ -75,6 +78,12 @@ def _committee_summary(committee: Committee) -> dict[str, Any]:
 
 
 @bp.get("/committees")
+@documented(
+    "List the committees the user may see",
+    tag="Committees",
+    response=Items,
+    errors=(401,),
+)
 def committees():
     query = select(Committee).order_by(Committee.name)
     if current_user.role not in STAFF:
@@ -86,6 +95,11 @@ def committees():
 
 
 @bp.get("/committees/<int:committee_id>")
+@documented(
+    "A committee: its rules, chair and members",
+    tag="Committees",
+    response=Thing,
+)
 def committee_detail(committee_id: int):
     committee = _visible(db.session.get(Committee, committee_id), "committee")
     staff = current_user.role in STAFF  # members read each other's names, not addresses
@@ -152,6 +166,11 @@ def _case_before(committee: Committee, case: Case) -> dict[str, Any]:
 
 
 @bp.get("/committees/<int:committee_id>/cases")
+@documented(
+    "The cases before a committee",
+    tag="Committees",
+    response=Items,
+)
 def committee_cases(committee_id: int):
     committee = _visible(db.session.get(Committee, committee_id), "committee")
     return {"items": [_case_before(committee, case) for case in preload(cases_before(committee))]}
@@ -167,6 +186,11 @@ def _action(action) -> dict[str, Any]:
 
 
 @bp.get("/committees/<int:committee_id>/cases/<reference>")
+@documented(
+    "A case before a committee: its brief (restricted cases), decisions and actions",
+    tag="Committees",
+    response=Thing,
+)
 def committee_case(committee_id: int, reference: str):
     """One case before the committee as its page gives it: a restricted case's brief (the
     reading goes on its record), its decisions and its mitigation actions."""
@@ -194,6 +218,11 @@ def committee_case(committee_id: int, reference: str):
 
 
 @bp.get("/cases/<reference>/decisions")
+@documented(
+    "A case's committee decisions",
+    tag="Committees",
+    response=Items,
+)
 def case_decisions(reference: str):
     case = db.session.scalar(select(Case).where(Case.reference == reference.upper()))
     if case is None:
@@ -225,6 +254,11 @@ def _meeting_summary(meeting: Meeting) -> dict[str, Any]:
 
 
 @bp.get("/committees/<int:committee_id>/meetings")
+@documented(
+    "A committee's meetings",
+    tag="Committees",
+    response=Items,
+)
 def committee_meetings(committee_id: int):
     committee = _visible(db.session.get(Committee, committee_id), "committee")
     meetings = db.session.scalars(
@@ -276,6 +310,11 @@ def _item(item: AgendaItem) -> dict[str, Any]:
 
 
 @bp.get("/meetings/<int:meeting_id>")
+@documented(
+    "A meeting: attendance, quorum, agenda items and votes",
+    tag="Committees",
+    response=Thing,
+)
 def meeting_detail(meeting_id: int):
     meeting = db.session.get(Meeting, meeting_id, options=MEETING_LOADS)
     if meeting is None:
@@ -333,8 +372,24 @@ def _not_open_for(item: AgendaItem, choice: str) -> bool:
     )
 
 
+class VoteBody(BaseModel):
+    """Voting again changes the vote; a recusal needs the reason."""
+
+    choice: Literal["for", "against", "abstain", "recused"]
+    reason: str = Field("", max_length=5000)
+
+
 @csrf.exempt  # a bearer token only (checked first): nothing a forged form can send
 @bp.post("/agenda-items/<int:item_id>/votes")
+@documented(
+    "Cast (or change) the member's own vote on an agenda item",
+    tag="Committees",
+    body=VoteBody,
+    response=VoteOut,
+    status=201,
+    errors=(400, 401, 403, 404, 409, 422),
+    needs_write=True,
+)
 def cast_own_vote(item_id: int):
     """The member's own vote on an agenda item: ``{"choice": "for"|"against"|"abstain"|
     "recused", "reason": "..."}`` (a recusal needs the reason). Voting again changes it."""
@@ -347,10 +402,17 @@ def cast_own_vote(item_id: int):
         )
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
+    if "write" not in g.get("token_scopes", frozenset()):
+        return problem(
+            403,
+            "Read-only token",
+            "This token may only read. Ask an admin for a write token "
+            "(casework tokens create EMAIL --scope write).",
+        )
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return problem(400, "Bad request", 'Send a JSON object: {"choice": "for"}.')
-    item = db.session.get(AgendaItem, item_id)
+    item = db.session.get(AgendaItem, item_id) if item_id <= MAX_ID else None
     if item is None:
         return problem(404, "Not found", "No agenda item has that id.")
     choice, reason = body.get("choice"), body.get("reason") or ""

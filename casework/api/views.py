@@ -7,7 +7,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from casework.api.contract import Param, documented
 from casework.api.errors import problem
+from casework.api.schemas import CaseList, CaseOut
 from casework.cases.models import CATEGORIES, Case
 from casework.cases.operations import events_of, record_restricted_view
 from casework.cases.permissions import (
@@ -66,6 +68,13 @@ def case_summary(case: Case, *, full: bool) -> dict:
                 else ("on file" if case.reporter else None)
             ),
             "version": case.version,
+            "pending_level": case.pending_level,
+            # What intake guessed from the report, for whoever triages it.
+            "suggestions": {
+                "category": case.suggested_category,
+                "level": case.suggested_level,
+                "site": case.suggested_site.code if case.suggested_site else None,
+            },
         }
     )
     return data
@@ -95,6 +104,26 @@ def _filters() -> CaseFilters:
 
 
 @bp.get("/cases")
+@documented(
+    "List the cases the user may read, newest first",
+    tag="Cases",
+    response=CaseList,
+    errors=(400, 401),
+    query=(
+        Param("status", {"type": "string", "enum": list(STATES)}),
+        Param("level", {"type": "string", "enum": ["1", "2", "3"]}),
+        Param("category", {"type": "string", "enum": list(CATEGORIES)}),
+        Param("site", {"type": "string", "maxLength": 40}, "A mine site code."),
+        Param(
+            "assignee",
+            {"type": "string", "pattern": "^(me|none|[1-9][0-9]{0,8})$"},
+            "A user id, 'me' or 'none'.",
+        ),
+        Param("q", {"type": "string", "maxLength": 200}, "Words of the report or title."),
+        Param("cursor", {"type": "string", "maxLength": 200}, "From the previous page's next."),
+        Param("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
+    ),
+)
 def cases():
     try:
         filters = _filters()
@@ -121,6 +150,11 @@ def _listed(case: Case) -> dict:
 
 
 @bp.get("/cases/<reference>")
+@documented(
+    "Read a case: its record, messages and intake's suggestions (viewers: the summary)",
+    tag="Cases",
+    response=CaseOut,
+)
 def case_detail(reference: str):
     case = db.session.scalar(select(Case).where(Case.reference == reference.upper()))
     if case is None:
@@ -162,5 +196,5 @@ def case_detail(reference: str):
     return data
 
 
-# The committees' routes, on bp; last, since they import it.
-from casework.api import committees  # noqa: E402, F401
+# The committees' routes, the case writes and the document, on bp; last: they import it.
+from casework.api import committees, docs, writes  # noqa: E402, F401

@@ -27,7 +27,9 @@ PHONE = "+243991112233"
 def bearer(db):
     def make(user) -> dict[str, str]:
         token = secrets.token_urlsafe(32)
-        db.session.add(ApiToken(user=user, token_hash=ApiToken.hash(token)))
+        # Voting is a write: a write token (reads need no more than read).
+        row = ApiToken(user=user, token_hash=ApiToken.hash(token), scopes="read write")
+        db.session.add(row)
         db.session.commit()
         return {"Authorization": f"Bearer {token}"}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request
+from flask import abort, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -31,6 +31,7 @@ from casework.cases.forms import (
     NoteForm,
     PublishForm,
     RevealPhoneForm,
+    SuggestionsForm,
     TransitionForm,
     UnpublishForm,
     choices,
@@ -45,7 +46,8 @@ from casework.cases.permissions import (
     is_restricted,
     sees_full_case,
 )
-from casework.cases.views import WORKING_ROLES, assignable_users, bp, get_case
+from casework.cases.triage import accept_suggestions, may_accept, open_suggestions
+from casework.cases.views import WORKING_ROLES, assignable_users, bp, done, get_case
 from casework.committees.models import Committee
 from casework.committees.operations import can_read_brief
 from casework.committees.scope import covering
@@ -114,16 +116,23 @@ def _default_forms(case: Case) -> dict[str, Any]:
     elif user.role == "officer" and case.assignee_id != user.id:
         forms["assign"] = make("assign", AssignForm, assignee_id=str(user.id))
     if user.role in WORKING_ROLES:
+        # Before triage, intake's suggestions fill what is unset (the officer reads them
+        # in the form and saves or corrects them); never the level: someone chooses it.
+        suggested = open_suggestions(case) if case.status == "received" else None
+        category = case.category or (suggested.category if suggested else None)
+        site = case.site or (suggested.site if suggested else None)
         forms["details"] = make(
             "details",
             DetailsForm,
             title=case.title,
-            category=case.category or "",
-            site_code=case.site.code if case.site else "",
+            category=category or "",
+            site_code=site.code if site else "",
             location_text=case.location_text,
             occurred_on=case.occurred_dt.date() if case.occurred_dt else None,
         )
         forms["level"] = make("level", LevelForm, level=str(case.level or ""))
+        if may_accept(user, case) and open_suggestions(case):
+            forms["suggestions"] = make("suggestions", SuggestionsForm)
         if not case.is_closed:
             forms["corroboration"] = make("corroboration", CorroborationForm)
     if (
@@ -228,6 +237,7 @@ def render_case(
             is_assignee=case.assignee_id == current_user.id,
             restricted=is_restricted(case),
             recurrence=recurrence_for(case),
+            suggestions=open_suggestions(case) if "suggestions" in forms else None,
             **_timeline_context(case, events),
         ),
         status,
@@ -270,3 +280,16 @@ def detail(reference: str):
         operations.record_restricted_view(case, actor=current_user, via="page")
         db.session.commit()
     return render_case(case)
+
+
+@bp.post("/<reference>/suggestions")
+def accept_intake_suggestions(reference: str):
+    """One click: intake's category, level and site for the fields still unset."""
+    case = get_case(reference)
+    if not may_accept(current_user, case):
+        abort(403)
+    form = SuggestionsForm()
+    if not form.validate():
+        return render_case(case, bound=("suggestions", form), status=422)
+    accept_suggestions(case, actor=current_user, expected_version=form.expected_version)
+    return done(case, _("Intake's suggestions are accepted: check them, then confirm triage."))

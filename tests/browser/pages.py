@@ -167,3 +167,45 @@ class AdminUserPage:
     def reset_second_factor(self) -> None:
         self.page.get_by_role("button", name="Reset the second factor").click()
         expect(self.page.locator(".flash")).to_contain_text("second factor")
+
+
+class QueueViews:
+    """The queue's tabs, its sort and its filters, as a user works them."""
+
+    def __init__(self, page: Page):
+        self.page = page
+
+    @property
+    def references(self):
+        return self.page.locator("table.queue tbody .ref")
+
+    def tab(self, name: str):
+        return self.page.get_by_role("navigation", name="Views of the queue").get_by_role(
+            "link", name=name
+        )
+
+    def switch_to(self, name: str) -> None:
+        self.tab(name).click()
+        expect(self.tab(name)).to_have_attribute("aria-current", "page")
+
+    def sort_by(self, label: str) -> None:
+        self.page.locator("#sort").get_by_role("link", name=label).click()
+        expect(self.page.locator("#sort strong")).to_have_text(label)
+
+    def filter_by_site(self, text: str) -> None:
+        form = self.page.get_by_role("search")
+        form.get_by_label("Mine site").fill(text)
+        form.get_by_role("button", name="Filter").click()
+
+
+class DashboardPage:
+    def __init__(self, page: Page):
+        self.page = page
+
+    def open_from_header(self) -> DashboardPage:
+        self.page.locator("header").get_by_role("link", name="Dashboard").click()
+        expect(self.page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
+        return self
+
+    def table(self, caption: str):
+        return self.page.get_by_role("table", name=caption)

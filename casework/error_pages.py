@@ -76,6 +76,8 @@ def problem_for(exc: HTTPException):
 
 
 def render_error(exc: HTTPException):
+    if exc.response is not None:  # abort(response): the view chose the whole answer
+        return exc.response
     code = exc.code or 500
     if code >= 500:
         # What failed may have left the session unusable (a database error): start clean so

@@ -122,3 +122,15 @@ def test_every_status_the_issue_names_has_its_own_page(app, client, code):
     _in_layout(html)
     heading = {413: "File too large"}.get(code, f"({code})")  # 413: the evidence page's words
     assert heading in html
+
+
+def test_an_error_that_carries_its_own_response_keeps_it(app, client):
+    from flask import Response, abort
+
+    def teapot():
+        abort(Response("I chose this answer.", status=418, mimetype="text/plain"))
+
+    _add_route(app, "/own-response-for-test", teapot)
+    response = client.get("/own-response-for-test")
+    assert response.status_code == 418
+    assert response.get_data(as_text=True) == "I chose this answer."

@@ -26,7 +26,7 @@ from typing import Any, Literal
 from flask import abort, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -67,6 +67,14 @@ class _Body(BaseModel):
     version: int = Field(
         ge=1, le=MAX_ID, description="The case's version this write is based on (from a read)."
     )
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold U+0000: refused here, not a database error later.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("Text may not contain the NUL character (U+0000).")
+        return value
 
 
 class TransitionBody(_Body):

@@ -473,3 +473,11 @@ def test_tokens_create_with_write_scope_and_days_writes_until_it_expires(
     bad = runner.invoke(args=["tokens", "create", user.email, "--scope", "admin"])
     assert bad.exit_code != 0
     assert runner.invoke(args=["tokens", "create", user.email, "--days", "0"]).exit_code != 0
+
+
+def test_a_nul_character_in_a_body_is_a_422_not_a_database_error(client, db, token, officer,
+                                                                  received):  # fmt: skip
+    response = post(client, received, "notes", token(officer), version=received.version,
+                    text="before\x00after")  # fmt: skip
+    assert assert_problem(response, 422)["errors"][0]["field"] == "text"
+    assert kinds(db, received) == ["created"]

@@ -50,7 +50,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 ERROR_SENTENCES = {
-    400: "Bad request (a query parameter or cursor is not valid).",
+    400: "Bad request: a query parameter, cursor or body that is not understood.",
     401: "No token, or a token that is wrong, revoked or expired.",
     403: "The token's user may not do this (or the token lacks the write scope).",
     404: "Nothing has that reference or id.",

@@ -14,6 +14,7 @@ from casework.api.contract import documented, openapi_document
 from casework.api.views import bp
 
 docs_bp = Blueprint("api_docs", __name__, url_prefix="/api")
+TAG_ORDER = ("Cases", "Case writes", "Committees", "Contract")  # others after these
 
 
 @bp.get("/openapi.json")
@@ -95,12 +96,12 @@ def page():
                     "param_type": _type_of,
                 }
             )
-    tags: dict[str, list] = {}
+    tags: dict[str, list] = {tag: [] for tag in TAG_ORDER}
     for operation in operations:
         tags.setdefault(operation["op"]["tags"][0], []).append(operation)
     return render_template(
         "api/docs.html",
         document=document,
-        tags=tags,
+        tags={tag: ops for tag, ops in tags.items() if ops},
         raw=json.dumps(document, indent=2, ensure_ascii=False),
     )

@@ -264,3 +264,16 @@ def test_the_export_links_carry_the_view_and_the_export_follows_it(login_as, dat
     assert "view=closed" in href and "category=SEC" in href
     csv_text = text_of(client.get(href))
     assert closed.reference in csv_text and open_case.reference not in csv_text
+
+
+def test_the_export_command_takes_a_view_and_a_site_name(runner, make_user, make_site, dated):
+    supervisor = make_user("supervisor")
+    kalimbi = make_site(code="CD-SK-KAL", name="Kalimbi", province="Sud-Kivu")
+    late = dated(due=-2, site=kalimbi)
+    dated(due=5, site=kalimbi)
+    dated(due=-2, site=make_site())
+    result = runner.invoke(
+        args=["export", "cases", "--as", supervisor.email, "--view", "overdue", "--site", "kalimbi"]
+    )
+    assert result.exit_code == 0, result.output
+    assert [r.split(",")[0] for r in result.stdout.splitlines()[1:]] == [late.reference]

@@ -481,3 +481,10 @@ def test_a_nul_character_in_a_body_is_a_422_not_a_database_error(client, db, tok
                     text="before\x00after")  # fmt: skip
     assert assert_problem(response, 422)["errors"][0]["field"] == "text"
     assert kinds(db, received) == ["created"]
+
+
+def test_voting_is_a_write_a_read_token_gets_403(client, token, make_user):
+    member = make_user("committee")
+    response = client.post("/api/v1/agenda-items/1/votes", json={"choice": "for"},
+                           headers=token(member, scopes="read"))  # fmt: skip
+    assert assert_problem(response, 403)["title"] == "Read-only token"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectMultipleField, StringField
+from wtforms import HiddenField, SelectMultipleField, StringField
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -34,6 +34,7 @@ class SiteImportForm(FlaskForm):
 
 
 class SiteForm(FlaskForm):
+    version = HiddenField()  # the site's version the form was loaded at
     code = StringField(
         _l("Code"),
         validators=[Optional(), Length(max=40)],

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Forbidden
 
 from casework.admin.site_forms import SiteForm, SiteImportForm
@@ -125,19 +126,41 @@ def edit(site_id: int):
         data = site_values(site) | {"minerals": site.mineral_list}
         data["latitude"] = "" if site.latitude is None else str(site.latitude)
         data["longitude"] = "" if site.longitude is None else str(site.longitude)
+        data["version"] = str(site.version)
         form = SiteForm(formdata=None, data=data)
     else:
         form = SiteForm()
     problems: list[str] = []
     if form.validate_on_submit():
+        if form.version.data != str(site.version):
+            return _conflict(site, form)
         try:
             update_site(site, form.values(), actor=current_user)
+            db.session.flush()
         except SiteInvalid as exc:
             db.session.rollback()
             problems = exc.problems
+        except StaleDataError:  # changed between loading it above and saving
+            db.session.rollback()
+            return _conflict(site, form)
         else:
             db.session.commit()
             flash(_("The changes to %(site)s are saved.", site=site.name), "info")
             return redirect(url_for("admin_sites.index", q=site.code), 303)
     status = 422 if form.is_submitted() else 200
     return render_template("admin/site_edit.html", site=site, form=form, problems=problems), status
+
+
+def _conflict(site: Site, form: SiteForm):
+    """409: somebody changed the site since this form was loaded. What was typed is shown
+    again, still based on the old version: saving needs a reload first."""
+    problems = [
+        _(
+            "Someone else changed this site while you were editing it. Reload the page to "
+            "see their changes, then make yours again."
+        )
+    ]
+    page = render_template(
+        "admin/site_edit.html", site=site, form=form, problems=problems, conflict=True
+    )
+    return page, 409

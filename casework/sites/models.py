@@ -20,6 +20,10 @@ class Site(Model):
     minerals: Mapped[str] = mapped_column(String(200), default="")  # ';'-separated
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
+    # Bumped by every change: an edit based on an older version is refused (409).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def mineral_list(self) -> list[str]:

@@ -288,3 +288,29 @@ def test_an_edit_of_the_name_keeps_precise_coordinates_exactly(db, admin_client,
     assert (edited.latitude, edited.longitude) == (-1.56612345678, 28.88312345678)
     (entry,) = log(db)
     assert set(entry.after) == {"name", "minerals"}
+
+
+def test_an_edit_based_on_an_older_version_is_a_conflict_and_overwrites_nothing(
+    db, admin_client, make_site, login_as
+):
+    site = make_site()
+    url = f"{SITES}/{site.id}"
+    mine = form_fields(text_of(admin_client.get(url)), url)
+    other, _ = login_as("admin")
+    theirs = form_fields(text_of(other.get(url)), url)
+    assert other.post(url, data={**theirs, "name": "Rubaya (Bibatama)"}).status_code == 303
+
+    response = admin_client.post(url, data={**mine, "province": "Sud-Kivu"})
+    assert response.status_code == 409
+    page = text_of(response)
+    assert "Someone else changed this site while you were editing it." in page
+    assert 'value="Sud-Kivu"' in page  # what was typed is still there to copy
+    db.session.expire_all()
+    assert (sites(db)["CD-NK-RUB"].name, sites(db)["CD-NK-RUB"].province) == (
+        "Rubaya (Bibatama)",
+        "Nord-Kivu",
+    )
+    assert [e.after.get("name") for e in log(db)] == ["Rubaya (Bibatama)"]
+    # Reloaded, the edit goes through.
+    fresh = form_fields(text_of(admin_client.get(url)), url)
+    assert admin_client.post(url, data={**fresh, "province": "Sud-Kivu"}).status_code == 303

@@ -158,7 +158,9 @@ def target_url(entry: AdminLogEntry) -> str | None:
     page = TARGET_PAGES.get(entry.target_type)
     if page is None or not entry.target_id.isdigit() or page[0] not in current_app.view_functions:
         return None
-    return url_for(page[0], **{page[1]: int(entry.target_id)})
+    endpoint, argument = page
+    values: dict[str, Any] = {argument: int(entry.target_id)}
+    return url_for(endpoint, **values)
 
 
 def _anchor() -> int | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from statistics import median
 from typing import Any
 
 from sqlalchemy import func, select
@@ -35,6 +34,23 @@ RECURRENCE_LEVEL = 3
 
 def _visible(user: User):
     return visible_filter(user)
+
+
+def _limit(state: str, level: int | None) -> timedelta:
+    """The deadline of ``state`` at ``level`` (each state measured here has one)."""
+    limit = deadline_for(state, level)
+    assert limit is not None, state
+    return limit
+
+
+def _median(spans: list[timedelta]) -> timedelta | None:
+    if not spans:
+        return None
+    ordered = sorted(spans)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 # ---------------------------------------------------------------- now
@@ -151,11 +167,11 @@ def period_figures(user: User, start: datetime, end: datetime) -> PeriodFigures:
     spans: dict[str, list[timedelta]] = defaultdict(list)
     for level, reported, closed, escalated, t_triaged, t_verifying, t_verified, t_decided in rows:
         if level == 1:
-            c["triage_l1"].count(reported, t_triaged, deadline_for("received", 1), now)
+            c["triage_l1"].count(reported, t_triaged, _limit("received", 1), now)
             if t_triaged is not None:
-                c["verification_l1"].count(t_triaged, t_verifying, deadline_for("triaged", 1), now)
+                c["verification_l1"].count(t_triaged, t_verifying, _limit("triaged", 1), now)
         if escalated is not None:
-            limit = deadline_for("escalated", level)
+            limit = _limit("escalated", level)
             decision = t_decided if t_decided and t_decided >= escalated else None
             c["committee_review"].count(escalated, decision, limit, now)
             if decision:
@@ -166,10 +182,7 @@ def period_figures(user: User, start: datetime, end: datetime) -> PeriodFigures:
             spans["verify"].append(t_verified - t_verifying)
         if closed:
             spans["close"].append(closed - reported)
-    figures.medians = {
-        key: (median(spans[key]) if spans[key] else None)
-        for key in ("triage", "verify", "decide", "close")
-    }
+    figures.medians = {key: _median(spans[key]) for key in ("triage", "verify", "decide", "close")}
     figures.downgrades_by_approver = _downgrades(user, start, end)
     return figures
 
@@ -256,19 +269,19 @@ def recurrences(user: User) -> list[Recurrence]:
     six months suggest Level 2. Open Level 3 cases of such a (site, category) are listed."""
     since = clock.now() - RECURRENCE_WINDOW
     groups = db.session.execute(
-        select(Case.site_id, Case.category, func.count())
+        select(Site.id, Site.code, Site.name, Case.category, func.count())
+        .join(Site, Site.id == Case.site_id)
         .where(
             _visible(user),
             Case.level == RECURRENCE_LEVEL,
-            Case.site_id.is_not(None),
+            Case.category.is_not(None),
             Case.reported_dt >= since,
         )
-        .group_by(Case.site_id, Case.category)
+        .group_by(Site.id, Site.code, Site.name, Case.category)
         .having(func.count() >= RECURRENCE_COUNT)
     ).all()
     out = []
-    for site_id, category, n in groups:
-        site = db.session.get(Site, site_id)
+    for site_id, code, name, category, n in groups:
         refs = db.session.scalars(
             select(Case.reference)
             .where(
@@ -280,7 +293,7 @@ def recurrences(user: User) -> list[Recurrence]:
             )
             .order_by(Case.reported_dt)
         ).all()
-        out.append(Recurrence(site_id, site.code, site.name, category, n, list(refs)))
+        out.append(Recurrence(site_id, code, name, category or "", n, list(refs)))
     return sorted(out, key=lambda r: (-r.count, r.site_code, r.category))
 
 

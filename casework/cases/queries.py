@@ -21,11 +21,12 @@ from casework.cases.permissions import visible_filter
 from casework.extensions import db
 from casework.inputs import LIKE_ESCAPE, is_row_id, like_pattern
 from casework.sites.models import Site
-from workflows import TRANSITIONS
+from workflows import STATES, TRANSITIONS
 
 # The queue's views, in the order the tabs show them.
 VIEWS = ("open", "overdue", "waiting", "closed", "all")
 SORTS = ("newest", "deadline")
+OPEN_STATES = tuple(s for s in STATES if s != "closed")
 # States in which a committee member has a step to take (read from the workflow).
 COMMITTEE_STATES = frozenset(s for t in TRANSITIONS if "committee" in t.roles for s in t.source)
 # Roles for whom "waiting for me" can hold anything.
@@ -82,7 +83,9 @@ def decode_cursor(cursor: str, sort: str = "newest") -> tuple[datetime | None, i
 
 def view_filter(user, view: str | None):
     """The SQL condition of a queue view for ``user`` (None: no condition)."""
-    is_open = Case.status != "closed"
+    # The open states named (not "status != 'closed'"): an index on (status, due_dt) can
+    # then serve the overdue view and its count on PostgreSQL.
+    is_open = Case.status.in_(OPEN_STATES)
     if view == "open":
         return is_open
     if view == "closed":

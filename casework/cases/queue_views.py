@@ -50,7 +50,9 @@ def _view_and_sort() -> tuple[str, str]:
     if view not in queue_views():
         view = default_view()
     sort = request.args.get("sort", "")
-    if sort not in SORTS:
+    if view == "closed":
+        sort = "newest"  # a closed case has no deadline running
+    elif sort not in SORTS:
         sort = "deadline" if view == "overdue" else "newest"  # most overdue first
     return view, sort
 

@@ -277,3 +277,12 @@ def test_the_export_command_takes_a_view_and_a_site_name(runner, make_user, make
     )
     assert result.exit_code == 0, result.output
     assert [r.split(",")[0] for r in result.stdout.splitlines()[1:]] == [late.reference]
+
+
+def test_the_closed_view_has_no_deadline_sort(login_as, dated):
+    client, _ = login_as("officer")
+    older = dated(reported=5, status="closed")
+    newer = dated(reported=1, status="closed")
+    html = text_of(client.get("/cases?view=closed&sort=deadline"))
+    assert listed(html) == [newer.reference, older.reference]  # no deadline runs once closed
+    assert 'id="sort"' not in html

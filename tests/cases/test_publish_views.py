@@ -79,22 +79,24 @@ def test_supervisor_publishes_a_closed_case_and_viewers_read_the_summary(login_a
 
 
 def test_a_long_running_open_case_may_be_published(login_as, make_case, frozen_now):
-    supervisor, _ = login_as("supervisor")
     case = make_case(status="mitigation", category="BRB", level=2)
     url = case_url(case)
+    # Logged in on each day: a login lasts a working day, not months.
     clock.freeze(frozen_now + timedelta(days=89))
+    supervisor, user = login_as("supervisor")
     assert not has_form(text_of(supervisor.get(url)), publish_url(case))
     clock.freeze(frozen_now + timedelta(days=91))
+    supervisor, _ = login_as(user=user)
     response = submit(supervisor, url, publish_url(case), summary=SUMMARY)
     assert response.status_code == 302, text_of(response)
     assert fresh(case).is_published
 
 
 def test_open_recent_case_offers_no_form_and_a_post_is_refused(login_as, make_case, frozen_now):
-    supervisor, _ = login_as("supervisor")
     case = make_case(status="verifying", category="SEC", level=1)
     url = case_url(case)
     clock.freeze(frozen_now + timedelta(days=10))
+    supervisor, _ = login_as("supervisor")
     html = text_of(supervisor.get(url))
     assert not has_form(html, publish_url(case))
     assert "Publish a public summary" not in html

@@ -9,8 +9,10 @@
    (VmRSS) is read after a warm-up and after the run.
 3. Memory of the throttle's storage alone (``--storage``; the current tree only): failures
    from as many different addresses, the worst case for per-address keys, counted straight
-   on the throttle (no password hash, which would take hours), traced with tracemalloc at
-   the peak and once the window has passed, with ``memory://`` and, if it answers, Redis.
+   on the throttle (no password hash, which would take hours), traced with tracemalloc,
+   with ``memory://`` and, if it answers, Redis. With the real windows every counter is
+   still live at the end (the peak); ``--window 3`` shortens them, so counters expire during
+   the run (what a steady rate holds) and it reads the memory again once the window passed.
 
 Run it on another tree (e.g. an older commit exported with ``git archive``) by copying this
 file into its ``bench/`` and running ``python -m bench.login`` from there.
@@ -140,26 +142,30 @@ def memory_through_the_form(app, requests: int) -> None:
     print(f"VmRSS {before:.1f} MB -> {after:.1f} MB: {after - before:+.2f} MB")
 
 
-def storage_alone(database: Path, failures: int) -> None:
+def storage_alone(database: Path, failures: int, window: int, only: str | None) -> None:
     import socket
 
     from limits import parse
 
     from casework.auth import throttle
 
-    window = 3
-    throttle.PER_ACCOUNT = parse(f"5 per {window} seconds")
-    throttle.PER_ADDRESS = parse(f"50 per {window} seconds")
+    if window:  # counters expire during the run: what the storage holds at a steady rate
+        throttle.PER_ACCOUNT = parse(f"5 per {window} seconds")
+        throttle.PER_ADDRESS = parse(f"50 per {window} seconds")
+        windows = f"windows shortened to {window} s"
+    else:  # the real windows (5 and 15 minutes): every counter is still live at the end
+        windows = "the real windows"
     print(
         f"\n3. The throttle's storage alone: {failures} failures, each from its own address "
-        f"(windows shortened to {window} s), bytes traced by tracemalloc"
+        f"({windows}), bytes traced by tracemalloc"
     )
-    uris = ["memory://"]
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
-        uris.append("redis://127.0.0.1:6379/0")
-    except OSError:
-        print("(Redis not running on 127.0.0.1:6379: memory:// only)")
+    uris = [only] if only else ["memory://", "redis://127.0.0.1:6379/0"]
+    if any(uri.startswith("redis") for uri in uris):
+        try:
+            socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+        except OSError:
+            print("(Redis not running on 127.0.0.1:6379: memory:// only)")
+            uris = [uri for uri in uris if not uri.startswith("redis")]
     for uri in uris:
         app = make_app(
             database, RATELIMIT_STORAGE_URI=uri, RATELIMIT_KEY_PREFIX=f"bench-{time.time_ns()}"
@@ -174,20 +180,25 @@ def storage_alone(database: Path, failures: int) -> None:
         gc.collect()
         tracemalloc.start()
         base = tracemalloc.get_traced_memory()[0]
+        started = time.perf_counter()
         for n in range(failures):
             fail(f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}", f"user{n}@example.org")
+        seconds = time.perf_counter() - started
         gc.collect()
-        peak = tracemalloc.get_traced_memory()[0] - base
-        time.sleep(window + 1)
-        fail("10.250.0.2", "after@example.org")  # a write lets memory:// drop what expired
-        time.sleep(0.2)
-        gc.collect()
-        later = tracemalloc.get_traced_memory()[0] - base
-        tracemalloc.stop()
-        print(
-            f"{uri:<26} after the failures {peak / 2**20:7.2f} MB "
-            f"({peak / failures:6.0f} bytes each); once the window passed {later / 2**20:6.2f} MB"
+        held = tracemalloc.get_traced_memory()[0] - base
+        line = (
+            f"{uri:<26} held at the end ({seconds:.0f} s) {held / 2**20:7.2f} MB "
+            f"({held / failures:5.0f} bytes per failure)"
         )
+        if window:
+            time.sleep(window + 1)
+            fail("10.250.0.2", "after@example.org")  # a write lets memory:// drop what expired
+            time.sleep(0.2)
+            gc.collect()
+            later = tracemalloc.get_traced_memory()[0] - base
+            line += f"; once the window passed {later / 2**20:6.2f} MB"
+        tracemalloc.stop()
+        print(line)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=15, help="timing rounds")
     parser.add_argument("--requests", type=int, default=40_000, help="failed logins (part 2)")
     parser.add_argument("--storage", type=int, default=40_000, help="failures (part 3; 0: skip)")
+    parser.add_argument("--window", type=int, default=0, help="part 3: seconds (0: real)")
+    parser.add_argument("--uri", help="part 3: this storage only (memory:// or redis://...)")
     parser.add_argument("--skip", choices=["timing", "form"], action="append", default=[])
     args = parser.parse_args(argv)
     import casework
@@ -214,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
             except ImportError:
                 print("\n3. skipped: this tree has no casework.auth.throttle")
             else:
-                storage_alone(database, args.storage)
+                storage_alone(database, args.storage, args.window, args.uri)
     return 0
 
 

@@ -59,6 +59,7 @@ def database_held(app):
     else:
         plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(plain) as conn:
+            conn.execute("SET lock_timeout = '10s'")  # fail, not hang, if the test holds it
             conn.execute("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE")
             yield
             conn.rollback()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, and_, false, func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
@@ -74,10 +74,11 @@ def decode_cursor(cursor: str, sort: str = "newest") -> tuple[datetime | None, i
         return None, int(ident)
     try:
         moment = datetime.fromisoformat(when)
-    except ValueError:
+        if moment.tzinfo is None:  # we write the offset: a cursor without one is not ours
+            raise ValueError("naive")
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: year 1 in a zone east of UTC
         raise BadCursor("not a cursor") from None
-    if moment.tzinfo is None:
-        raise BadCursor("not a cursor")
     return moment, int(ident)
 
 

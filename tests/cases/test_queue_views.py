@@ -286,3 +286,25 @@ def test_the_closed_view_has_no_deadline_sort(login_as, dated):
     html = text_of(client.get("/cases?view=closed&sort=deadline"))
     assert listed(html) == [newer.reference, older.reference]  # no deadline runs once closed
     assert 'id="sort"' not in html
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "n:0001-01-01T00:00:00+01:00|5",  # before year 1 once in UTC
+        "n:2026-11-02T09:00:00|5",  # no offset
+        "n:2026-11-02T09:00:00+00:00|99999999999",  # beyond any row id
+        "n:yesterday|5",
+        "d:-|0",
+        "id:5",  # the old cursors
+    ],
+)
+def test_a_cursor_we_did_not_make_is_a_400_page(login_as, raw):
+    import base64
+
+    client, _ = login_as("officer")
+    cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    sort = "deadline" if raw.startswith("d:") else "newest"
+    response = client.get("/cases", query_string={"cursor": cursor, "sort": sort})
+    assert response.status_code == 400
+    assert "That link to older cases is not valid" in text_of(response)

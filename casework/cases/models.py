@@ -15,6 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -72,6 +73,15 @@ class Case(Model):
         CheckConstraint(f"channel IN ({_in(CHANNELS)})", name="channel"),
         Index("ix_cases_status_due", "status", "due_dt"),
         Index("ix_cases_assignee_status", "assignee_id", "status"),
+        # The queue sorted by deadline pages on (due_dt, id); a supervisor's "waiting for me"
+        # finds the few downgrades waiting for approval.
+        Index("ix_cases_due_id", "due_dt", "id"),
+        Index(
+            "ix_cases_pending_level_by",
+            "pending_level_by_id",
+            postgresql_where=text("pending_level IS NOT NULL"),
+            sqlite_where=text("pending_level IS NOT NULL"),
+        ),
         # The scheduled sweeps read what is due, not what is stored (casework/jobs.py).
         Index("ix_cases_deadline_sweep", "deadline_stage", "due_dt"),
         Index("ix_cases_age_sweep", "age_stage", "age_limit_dt"),

@@ -69,7 +69,11 @@ def test_a_period_outside_the_cases_counts_nothing_and_bad_dates_are_named(
     make_case(category="SEC", level=1)
     client, _ = login_as("admin")
     html = client.get("/dashboard?from=2025-01-01&to=2025-03-31").get_data(as_text=True)
-    assert _cell(html, "compliance-table", "Level 1 triaged within 24 hours") == ["0", "0", "–"]
+    assert _cell(html, "compliance-table", "Level 1 triaged within 24 hours") == [
+        "0",
+        "0",
+        "\u2013",
+    ]
     response = client.get("/dashboard?from=yesterday")
     assert response.status_code == 200
     assert "is not a date" in response.get_data(as_text=True)

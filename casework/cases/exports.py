@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from casework.admin.log import record_admin_change
 from casework.auth.models import User
-from casework.cases.models import Case
+from casework.cases.models import RESTRICTED_CATEGORIES, Case
 from casework.cases.queries import CaseFilters, case_query
 from casework.committees.models import Committee
 from casework.errors import PermissionDenied
@@ -61,8 +61,10 @@ COLUMNS = (
     ("public_summary", Case.public_summary),
     ("is_anonymous", Case.is_anonymous),
     ("do_not_contact", Case.do_not_contact),
+    ("suggested_category", Case.suggested_category),  # read, not exported
 )
 FIELDS = tuple(name for name, _ in COLUMNS)
+EXPORTED = (*(f for f in FIELDS if f != "suggested_category"), "restricted")
 
 
 def may_export(user: User) -> bool:
@@ -84,7 +86,10 @@ def start_export(filters: CaseFilters, fmt: str, *, actor: User) -> None:
 
 
 def rows(filters: CaseFilters, *, actor: User) -> Iterator[dict[str, Any]]:
-    """The cases ``actor`` may read that match ``filters``, oldest first, as plain dicts."""
+    """The cases ``actor`` may read that match ``filters``, oldest first, as plain dicts.
+
+    A restricted case (SA-SGBV) comes without its title, report and location, as in the
+    API's list: its text is read one case at a time, on its page, which records the read."""
     query = (
         case_query(actor, filters)
         .with_only_columns(*(column for _, column in COLUMNS))
@@ -95,19 +100,35 @@ def rows(filters: CaseFilters, *, actor: User) -> Iterator[dict[str, Any]]:
         .execution_options(yield_per=BATCH)
     )
     for row in db.session.execute(query):
-        yield {name: _plain(value) for name, value in zip(FIELDS, row, strict=True)}
+        record = {name: _plain(value) for name, value in zip(FIELDS, row, strict=True)}
+        record["restricted"] = (row.category or row.suggested_category) in RESTRICTED_CATEGORIES
+        if record["restricted"]:
+            record.update(title="", description="", location="")
+        del record["suggested_category"]
+        yield record
 
 
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+# A cell a spreadsheet would read as a formula: a reporter's SMS "=HYPERLINK(...)" must stay
+# text when a supervisor opens the export (OWASP's CSV injection advice: a leading quote).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def as_csv(records: Iterator[dict[str, Any]]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS)
+    writer = csv.DictWriter(buffer, fieldnames=EXPORTED)
     writer.writeheader()
     for n, record in enumerate(records, 1):
-        writer.writerow(record)
+        writer.writerow({key: spreadsheet_safe(value) for key, value in record.items()})
         if n % BATCH == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -27,11 +27,16 @@ def may_see_dashboard(user) -> bool:
     return getattr(user, "role", None) in DASHBOARD_ROLES
 
 
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
 def _day(name: str) -> date | None:
+    """``?name=YYYY-MM-DD`` between 2000 and 2100, else None (the default is used)."""
     try:
-        return date.fromisoformat(request.args.get(name, ""))
+        day = date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return None
+    return day if EARLIEST <= day <= LATEST else None
 
 
 def _period() -> tuple[datetime, datetime, list[str]]:
@@ -43,7 +48,12 @@ def _period() -> tuple[datetime, datetime, list[str]]:
     start_day = _day("from") or (end_day - timedelta(days=DEFAULT_PERIOD_DAYS - 1))
     for name in ("from", "to"):
         if request.args.get(name) and _day(name) is None:
-            problems.append(_("“%(value)s” is not a date (YYYY-MM-DD).", value=request.args[name]))
+            problems.append(
+                _(
+                    "“%(value)s” is not a date between 2000 and 2100 (YYYY-MM-DD).",
+                    value=request.args[name],
+                )
+            )
     if start_day > end_day:
         problems.append(_("The period starts after it ends; the last 90 days are shown."))
         end_day, start_day = today, today - timedelta(days=DEFAULT_PERIOD_DAYS - 1)

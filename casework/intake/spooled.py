@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 RETRIES = 3
 _REPORTS = frozenset({"report", "new", "empty", "anon"})
 _ANONYMOUS = frozenset({"anon", "anon_without_text"})
+# What an ANON message keeps of its webhook in the spool: what filing reads, no more.
+_ANONYMOUS_FIELDS = frozenset({"MessageSid", "SmsSid", "Body", "NumMedia", "To", "AccountSid"})
 
 
 # ---------------------------------------------------------------- at the webhook
@@ -68,8 +70,12 @@ def spool_message(inbound: operations.Inbound, form: dict[str, str]) -> tuple[bo
     sender = operations.parse_sender(inbound.sender)
     anonymous = parsed.kind in _ANONYMOUS
     kept = dict(form)
-    if anonymous:
-        kept.pop("From", None)
+    if anonymous:  # nothing that names or locates the sender: not From, WaId, FromCity...
+        kept = {
+            key: value
+            for key, value in form.items()
+            if key in _ANONYMOUS_FIELDS or key.startswith(("MediaUrl", "MediaContentType"))
+        }
     sender_hash = None if anonymous or not sender.number else crypto.lookup_hash(sender.number)
     with spool.locked():
         if spool.holds(inbound.sid):

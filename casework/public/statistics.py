@@ -1,26 +1,36 @@
 """What the programme publishes: six-month periods, published summaries and incident
-statistics with small counts suppressed.
+statistics that give no small count away.
 
 Statistics count *incidents*: cases reported in the period, triaged (they have a
 category), and not closed as a duplicate or out of scope. Each breakdown (category, level,
-province, outcome) is published with the period's total, so suppression has two steps:
+province, outcome) is published with the period's total. Two rules keep a small count
+(one survivor of sexual violence in a province...) from being published or worked out:
 
-1. a count from 1 to 4 is shown as "fewer than 5" (primary suppression);
-2. when a breakdown then has exactly one such cell, the total would give it away
-   (total minus the cells shown): the smallest other cell is withheld as well, shown as
-   "withheld" (secondary suppression). A period with fewer than 5 incidents shows no
-   breakdown at all.
+1. a count from 1 to 4 is shown as "fewer than 5";
+2. every other count, the totals included, is rounded to a multiple of 5, up or down as
+   a keyed hash of (secret key, period, breakdown, group, count) decides: the same figure
+   every time it is asked for, but a reader cannot tell which way any count went.
 
-Counts of 0 are not listed. `suppress` is pure and tested as a table.
+Withholding cells instead (secondary suppression) is not enough: with a total and exact
+cells, the hidden cells' sum is known, and two hidden cells summing to 2 are 1 each.
+Rounding to the *nearest* 5 is not enough either: at the edges of its intervals the
+bounds meet (cells 8 and 8 published as 10 and 10, a total of 17 as 15: the third is 1).
+Random rounding leaves each count an interval of nine values, and tests/public checks
+that no small count is ever pinned down. A period with fewer
+than 5 incidents shows no breakdown at all. Counts of 0 are not listed (they identify
+nobody). `suppress` is pure and tested as a table.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 
@@ -30,8 +40,8 @@ from casework.extensions import db
 from casework.sites.models import Site
 
 THRESHOLD = 5
-SMALL = "fewer_than_5"  # primary suppression
-WITHHELD = "withheld"  # secondary suppression
+ROUNDING = 5
+SMALL = "fewer_than_5"
 NOT_INCIDENTS = ("duplicate", "rejected")
 DIMENSIONS = ("category", "level", "province", "outcome")
 
@@ -95,29 +105,44 @@ def periods() -> list[Period]:
 @dataclass(frozen=True)
 class Cell:
     key: str
-    count: int | None  # None when suppressed
-    suppressed: str | None = None  # SMALL or WITHHELD
+    count: int | None  # rounded to a multiple of 5; None when fewer than 5
+    suppressed: str | None = None  # SMALL
 
 
-def suppress(counts: dict[str, int]) -> list[Cell]:
-    """The cells of one breakdown, largest first, with small counts suppressed (see the
-    module docstring). ``counts`` maps each key to its count; zeros are left out."""
-    cells = sorted(((k, n) for k, n in counts.items() if n > 0), key=lambda kn: (-kn[1], kn[0]))
-    small = {k for k, n in cells if n < THRESHOLD}
-    withheld: set[str] = set()
-    if len(small) == 1:
-        others = [(n, k) for k, n in cells if k not in small]
-        if others:
-            withheld.add(min(others)[1])
-    out = []
-    for key, count in cells:
-        if key in small:
-            out.append(Cell(key, None, SMALL))
-        elif key in withheld:
-            out.append(Cell(key, None, WITHHELD))
-        else:
-            out.append(Cell(key, count))
-    return out
+def rounded(count: int, secret: bytes, label: str) -> int | None:
+    """What may be published of ``count``: None below 5; a multiple of 5 as it is; else
+    the multiple of 5 below or above it, as a keyed hash of ``label`` and the count says."""
+    if count < THRESHOLD:
+        return None
+    below = ROUNDING * (count // ROUNDING)
+    if count == below:
+        return count
+    digest = hmac.new(secret, f"{label}|{count}".encode(), hashlib.sha256).digest()
+    return below + ROUNDING if digest[0] & 1 else below
+
+
+def suppress(counts: dict[str, int], secret: bytes, label: str) -> list[Cell]:
+    """The cells of one breakdown as published (see the module docstring), largest first
+    by their published value. ``counts`` maps each key to its count; zeros are left out;
+    ``label`` names the breakdown (period and dimension) for the rounding."""
+    cells = [
+        Cell(key, shown, None if shown is not None else SMALL)
+        for key, n in counts.items()
+        if n > 0
+        for shown in [rounded(n, secret, f"{label}|{key}")]
+    ]
+    return sorted(cells, key=lambda c: (-(c.count or 0), c.key))
+
+
+def public_id(case_id: int) -> str:
+    """A publication's identifier: stable, but saying nothing of the case's id."""
+    return hmac.new(_secret(), f"publication|{case_id}".encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def _secret() -> bytes:
+    return hashlib.sha256(
+        b"casework-public-rounding|" + str(current_app.secret_key).encode()
+    ).digest()
 
 
 # ---------------------------------------------------------------- the figures
@@ -126,7 +151,7 @@ def suppress(counts: dict[str, int]) -> list[Cell]:
 @dataclass
 class Statistics:
     period: Period
-    total: int | None  # None: fewer than 5 incidents, nothing broken down
+    total: int | None  # rounded; None: fewer than 5 incidents, nothing broken down
     breakdowns: dict[str, list[Cell]]
 
     def as_json(self, label: Any = None) -> dict[str, Any]:
@@ -144,6 +169,7 @@ class Statistics:
             "end": self.period.end.date().isoformat(),
             "incidents": self.total,
             "incidents_suppressed": SMALL if self.total is None else None,
+            "rounded_to": ROUNDING,
             "by": {d: [cell(d, c) for c in cells] for d, cells in self.breakdowns.items()},
         }
 
@@ -174,10 +200,12 @@ def statistics(period: Period) -> Statistics:
         "province": _grouped(Site.province, period, join_site=True),
         "outcome": _grouped(outcome, period),
     }
-    total = sum(counts["category"].values())
-    if total < THRESHOLD:
+    secret = _secret()
+    total = rounded(sum(counts["category"].values()), secret, f"{period.key}|total")
+    if total is None:
         return Statistics(period, None, {})
-    return Statistics(period, total, {d: suppress(counts[d]) for d in DIMENSIONS})
+    breakdowns = {d: suppress(counts[d], secret, f"{period.key}|{d}") for d in DIMENSIONS}
+    return Statistics(period, total, breakdowns)
 
 
 # ---------------------------------------------------------------- published summaries
@@ -185,7 +213,7 @@ def statistics(period: Period) -> Statistics:
 
 @dataclass(frozen=True)
 class Publication:
-    case_id: int
+    public_id: str  # opaque: a case's id would tell how many cases came in between
     category: str | None
     level: int | None
     province: str
@@ -227,7 +255,7 @@ def publications(
         query = query.limit(limit)
     return [
         Publication(
-            case_id=c.id,
+            public_id=public_id(c.id),
             category=c.category,
             level=c.level,
             province=province or "",

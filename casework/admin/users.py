@@ -50,6 +50,11 @@ class ResetStarted:
     password: str | None = None
 
 
+# Roles that read restricted (SA-SGBV) cases, which admins may not: an admin never learns
+# such an account's password (no temporary password from the admin pages).
+RESTRICTED_READERS = frozenset({"supervisor"})
+
+
 def _target(user: User) -> tuple[str, int, str]:
     return ("user", user.id, user.email)
 
@@ -288,6 +293,15 @@ def start_password_reset(
             _l(
                 "%(email)s is disabled: enable the account before resetting its password.",
                 email=user.email,
+            )
+        )
+    if method == "temporary" and actor is not None and user.role in RESTRICTED_READERS:
+        raise InvalidInput(
+            _l(
+                "A supervisor reads restricted cases, which administrators may not: an "
+                "administrator must never know a supervisor's password. It is reset by the "
+                "link emailed to them (or by an operator on the server: casework users "
+                "reset-password)."
             )
         )
     if method == "email" and not email_can_reach_users():

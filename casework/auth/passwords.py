@@ -18,6 +18,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import update
 
 from casework import clock
 from casework.auth.models import User
@@ -119,6 +120,16 @@ def set_new_password(user: User, password: str, *, reason: str, keep_current: bo
 def reset_with_token(token: str, password: str) -> User:
     """Set the password of the user a reset link is for; the link cannot be used again."""
     user = user_for_token(token)
+    # Compare-and-set on the hash the link was made for: of two submissions at once, the
+    # second finds the hash changed and the link spent.
+    claimed = db.session.execute(
+        update(User)
+        .where(User.id == user.id, User.password_hash == user.password_hash)
+        .values(password_hash=User.password_hash)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(claimed, "rowcount", 0) != 1:
+        raise ResetLinkInvalid()
     set_new_password(user, password, reason="password_reset")
     return user
 

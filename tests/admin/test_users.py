@@ -212,6 +212,22 @@ class TestWithoutMail:
         assert reset.after["method"] == "temporary"
         assert password not in str(reset.after)
 
+    def test_an_admin_never_gets_a_supervisors_password(self, app, db, login_as, make_user):
+        """Supervisors read SA-SGBV cases and admins may not: no temporary password for them
+        from the admin pages, neither for a new account nor for an existing one."""
+        admin, _ = login_as("admin")
+        response = _new_account(admin, role="supervisor")
+        assert response.status_code == 422
+        assert "must never know a supervisor" in response.get_data(as_text=True)
+        assert db.session.scalar(select(User).where(User.role == "supervisor")) is None
+        supervisor = make_user("supervisor")
+        url = f"/admin/users/{supervisor.id}"
+        response = _post(admin, f"{url}/password", url, method="temporary")
+        assert "must never know a supervisor" in response.get_data(as_text=True)
+        db.session.refresh(supervisor)
+        assert supervisor.check_password(TEST_PASSWORD) and not supervisor.must_change_password
+        assert _log(db, "user.password_reset") == []
+
     def test_a_temporary_password_leads_to_choosing_a_new_one_before_anything_else(
         self, app, db, login_as, make_user
     ):

@@ -158,9 +158,9 @@ def test_the_public_page_shows_periods_figures_and_summaries_without_login(clien
 
 
 def test_the_public_pages_speak_french_and_swahili(client, programme):
-    for lang in ("fr", "sw"):
+    for lang, title in (("fr", "Rapports publics"), ("sw", "Taarifa kwa umma")):
         html = client.get(f"/public/?lang={lang}").get_data(as_text=True)
-        assert f'<html lang="{lang}">' in html
+        assert f'<html lang="{lang}">' in html and f"<h1>{title}</h1>" in html
     html = client.get("/public/", headers={"Accept-Language": "sw"}).get_data(as_text=True)
     assert '<html lang="sw">' in html
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from flask import abort, g, request, url_for
+from flask import abort, request, url_for
 from flask_login import current_user
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -393,22 +393,11 @@ class VoteBody(BaseModel):
 def cast_own_vote(item_id: int):
     """The member's own vote on an agenda item: ``{"choice": "for"|"against"|"abstain"|
     "recused", "reason": "..."}`` (a recusal needs the reason). Voting again changes it."""
-    if not g.get("authenticated_by_token"):
-        response = problem(
-            401,
-            "Bearer token required",
-            "Votes through the API need an 'Authorization: Bearer <token>' header; "
-            "in the browser, vote on the meeting's page.",
-        )
-        response.headers["WWW-Authenticate"] = "Bearer"
-        return response
-    if "write" not in g.get("token_scopes", frozenset()):
-        return problem(
-            403,
-            "Read-only token",
-            "This token may only read. Ask an admin for a write token "
-            "(casework tokens create EMAIL --scope write).",
-        )
+    from casework.api.writes import refuse_without_write_token  # it imports the views
+
+    refused = refuse_without_write_token()
+    if refused is not None:
+        return refused
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return problem(400, "Bad request", 'Send a JSON object: {"choice": "for"}.')

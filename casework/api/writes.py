@@ -227,7 +227,7 @@ def refuse_without_write_token():
             401,
             "Bearer token required",
             "Writes through the API need an 'Authorization: Bearer <token>' header with a "
-            "write token; in the browser, use the case page.",
+            "write token; in the browser, use the case's or the meeting's page.",
         )
         response.headers["WWW-Authenticate"] = "Bearer"
         return response

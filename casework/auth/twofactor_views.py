@@ -316,24 +316,32 @@ def confirm():
     return _show_codes(codes, first=True)
 
 
-@bp.post("/account/security/recovery-codes")
-def regenerate():
-    form = CodeForm()
+def _refuse_without_app_code(form: CodeForm, slot: str):
+    """The security page again (422, 429) unless ``form`` holds a current code from the
+    app, not a recovery code: whoever holds only this browser session (or one recovery
+    code) cannot mint ten more codes or turn the second factor off. None when it does."""
     if not form.validate_on_submit():
-        return _security_page(regenerate_form=form, status=422)
+        return _security_page(**{slot: form}, status=422)
     if _throttled_account():
         form.code.errors.append(_("Too many wrong codes for this account. Wait an hour."))
-        return _security_page(regenerate_form=form, status=429)
+        return _security_page(**{slot: form}, status=429)
     user = current_user._get_current_object()
-    # A current code from the app, not a recovery code: whoever holds only this browser
-    # session (or one recovery code) cannot mint ten more.
     if twofactor.verify(user, form.code.data, allow_recovery=False) is None:
         db.session.rollback()
         _count_wrong_code()
         form.code.errors.append(
             _("That code is not right, or was used already. Enter the code your app shows now.")
         )
-        return _security_page(regenerate_form=form, status=422)
+        return _security_page(**{slot: form}, status=422)
+    return None
+
+
+@bp.post("/account/security/recovery-codes")
+def regenerate():
+    form = CodeForm()
+    if (refused := _refuse_without_app_code(form, "regenerate_form")) is not None:
+        return refused
+    user = current_user._get_current_object()
     codes = twofactor.regenerate_recovery_codes(user, actor=user)
     db.session.commit()
     return _show_codes(codes, first=False)
@@ -342,19 +350,9 @@ def regenerate():
 @bp.post("/account/security/off")
 def turn_off():
     form = CodeForm()
-    if not form.validate_on_submit():
-        return _security_page(off_form=form, status=422)
-    if _throttled_account():
-        form.code.errors.append(_("Too many wrong codes for this account. Wait an hour."))
-        return _security_page(off_form=form, status=429)
+    if (refused := _refuse_without_app_code(form, "off_form")) is not None:
+        return refused
     user = current_user._get_current_object()
-    if twofactor.verify(user, form.code.data, allow_recovery=False) is None:
-        db.session.rollback()
-        _count_wrong_code()
-        form.code.errors.append(
-            _("That code is not right, or was used already. Enter the code your app shows now.")
-        )
-        return _security_page(off_form=form, status=422)
     twofactor.turn_off(user, actor=user)
     db.session.commit()
     flash(

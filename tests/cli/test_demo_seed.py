@@ -28,7 +28,9 @@ def test_seed_fills_an_empty_database(app, db, runner):
     result = runner.invoke(args=["demo", "seed"])
     elapsed = time.perf_counter() - started
     assert result.exit_code == 0, result.output
-    assert elapsed < 10
+    # `make demo` seeds SQLite: under 10 s there. On PostgreSQL (each statement a round
+    # trip to the server; about 11-15 s with 74 cases walked) the bound is looser.
+    assert elapsed < (10 if db.engine.dialect.name == "sqlite" else 25)
     assert clock._frozen is None  # the seed put the clock back
     db.session.expire_all()
 

@@ -2,6 +2,7 @@
 
 from casework.admin.models import AdminLogEntry, AdminLogHead
 from casework.auth.models import ApiToken, RecoveryCode, User, UserSession
+from casework.cases import search  # noqa: F401 (the text search's indexes and DDL)
 from casework.cases.models import Case, CaseEvent, Corroboration, MitigationAction
 from casework.committees.models import Committee, CommitteeMembership, Decision
 from casework.contacts.models import Contact

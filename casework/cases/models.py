@@ -127,6 +127,12 @@ class Case(Model):
     # When the case was last escalated: only decisions voted since then are its committee's
     # decision (a reopened case escalated again needs a new one).
     escalated_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Milestones for the dashboard's figures: the first time the case was triaged, had its
+    # verification started and was verified (set by `operations.fire`, never reset by a
+    # reopening), so deadline compliance and median times are aggregates over `cases`.
+    triaged_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verification_started_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the reporter's contact details were erased (ERASE, or the retention purge).
     contact_erased_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # How far the reminders of the running deadline have gone: 0 none, 1 warned, 2 breach

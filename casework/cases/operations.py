@@ -265,6 +265,14 @@ def assign(
     return case
 
 
+# The transitions whose first time is kept on the case, for the dashboard's figures.
+MILESTONES = {
+    "triage": "triaged_dt",
+    "start_verification": "verification_started_dt",
+    "verify": "verified_dt",
+}
+
+
 def fire(
     case: Case, name: str, *, actor: User, expected_version: int | None = None, **data: Any
 ) -> Case:
@@ -291,6 +299,9 @@ def fire(
         case.committee = committee  # the object, so the notice rules see its members
     if name == "escalate":
         case.escalated_dt = clock.now()
+    milestone = MILESTONES.get(name)
+    if milestone and getattr(case, milestone) is None:
+        setattr(case, milestone, clock.now())
     if name == "mark_duplicate" and data.get("duplicate_of_id"):
         case.duplicate_of_id = int(data["duplicate_of_id"])
     if t.dest == "closed":

@@ -16,6 +16,7 @@ from sqlalchemy import Select, and_, false, func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from casework import clock
+from casework.cases import search
 from casework.cases.models import Case
 from casework.cases.permissions import visible_filter
 from casework.extensions import db
@@ -150,22 +151,17 @@ def case_query(user, filters: CaseFilters) -> Select:
             return query.where(false())  # nobody has that id
         query = query.where(Case.assignee_id == int(filters.assignee))
     if filters.q:
-        like = like_pattern(filters.q.strip())
-        if user.role == "viewer":  # viewers search what they may read: the public summary
-            query = query.where(
-                or_(
-                    Case.reference.ilike(like, escape=LIKE_ESCAPE),
-                    Case.public_summary.ilike(like, escape=LIKE_ESCAPE),
-                )
-            )
-        else:
-            query = query.where(
-                or_(
-                    Case.reference.ilike(like, escape=LIKE_ESCAPE),
-                    Case.title.ilike(like, escape=LIKE_ESCAPE),
-                    Case.description.ilike(like, escape=LIKE_ESCAPE),
-                )
-            )
+        reference = search.as_reference(filters.q)
+        if reference and user.role != "viewer":
+            return query.where(Case.reference == reference)
+        condition = search.matching(
+            filters.q,
+            summary_only=user.role == "viewer",  # viewers search what they may read
+            dialect=db.session.get_bind().dialect.name,
+        )
+        if condition is None:  # punctuation only: nothing to look for
+            return query.where(false())
+        query = query.where(condition)
     return query
 
 

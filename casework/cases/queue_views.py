@@ -9,8 +9,10 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from casework import clock
-from casework.cases import operations
+from casework.cases import operations, search
 from casework.cases.forms import FilterForm, NewReportForm, choices
+from casework.cases.models import Case
+from casework.cases.permissions import visible_filter
 from casework.cases.queries import (
     COUNT_CAP,
     SORTS,
@@ -168,6 +170,14 @@ def _render_queue(report_form: NewReportForm | None = None, status: int = 200):
 
 @bp.get("")
 def queue():
+    # A reference typed into search goes straight to its case (when the user may open it).
+    reference = search.as_reference(request.args.get("q", ""))
+    if reference and current_user.role != "viewer":
+        found = db.session.scalar(
+            select(Case.reference).where(Case.reference == reference, visible_filter(current_user))
+        )
+        if found:
+            return redirect(url_for("cases.detail", reference=found))
     return _render_queue()
 
 

@@ -1,0 +1,135 @@
+"""Text search through an index (PostgreSQL full-text search with unaccent, SQLite FTS5):
+words in any case, accents ignored, each word a prefix, every word required; a reference
+typed into search goes straight to its case; the index follows every change of the text."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from sqlalchemy import select, text
+
+from casework.auth.models import ApiToken
+from casework.cases import operations as ops
+from casework.cases.models import Case
+from casework.cases.search import as_reference, words
+from tests.cases.test_queue_views import listed
+from tests.cases.test_views import text_of
+
+LANDSLIDE = "Éboulement leo saa 10 puits ya Kalimbi: watu 2 wamekufa, 3 wamejeruhiwa."
+TAXES = "Police des mines ku pont ya Kalehe exige 20$ pour passer moto sans traçabilité."
+
+
+def found(client, query: str) -> set[str]:
+    return set(listed(text_of(client.get("/cases", query_string={"q": query, "view": "all"}))))
+
+
+@pytest.fixture
+def two(make_case):
+    return make_case(description=LANDSLIDE, title="Landslide"), make_case(description=TAXES)
+
+
+def test_words_in_any_case_without_accents_as_prefixes(login_as, two):
+    landslide, taxes = two
+    client, _ = login_as("officer")
+    assert found(client, "eboulement") == {landslide.reference}
+    assert found(client, "ÉBOUL") == {landslide.reference}
+    assert found(client, "tracabilite") == {taxes.reference}
+    assert found(client, "traçab") == {taxes.reference}
+    assert found(client, "kalimbi puits") == {landslide.reference}  # every word
+    assert found(client, "kalimbi kalehe") == set()
+    assert found(client, "ya") == {landslide.reference, taxes.reference}
+    assert found(client, "landslide") == {landslide.reference}  # the title too
+    assert found(client, "zzz") == set()
+
+
+def test_punctuation_only_finds_nothing_and_breaks_nothing(login_as, two):
+    client, _ = login_as("officer")
+    for query in ('"', "*", "':*", "& | !", "(", "NEAR(", "{title}:"):
+        response = client.get("/cases", query_string={"q": query})
+        assert response.status_code == 200, query
+    assert found(client, '"kalimbi" *') == {two[0].reference}  # operators are not operators
+
+
+def test_a_reference_goes_straight_to_the_case(login_as, two):
+    landslide, _ = two
+    client, _ = login_as("officer")
+    for typed in (landslide.reference, landslide.reference.lower(), f"  {landslide.reference} "):
+        response = client.get("/cases", query_string={"q": typed})
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(f"/cases/{landslide.reference}")
+    # An unknown reference is an empty queue, not an error.
+    response = client.get("/cases", query_string={"q": "CW-0000-0000"})
+    assert response.status_code == 200 and landslide.reference not in text_of(response)
+
+
+def test_a_reference_the_user_may_not_open_is_not_revealed(login_as, make_case):
+    restricted = make_case(description="Viol", category="SA-SGBV")
+    client, _ = login_as("officer")  # not assigned: may not see it
+    response = client.get("/cases", query_string={"q": restricted.reference})
+    assert response.status_code == 200
+    assert listed(text_of(response)) == []
+
+
+def test_the_index_follows_edits_and_deletes(login_as, two, db):
+    landslide, _ = two
+    client, supervisor = login_as("supervisor")
+    ops.update_details(landslide, actor=supervisor, title="Collapse at the Kalimbi pit")
+    db.session.commit()
+    assert found(client, "collapse") == {landslide.reference}
+    assert found(client, "landslide") == set()
+    landslide.description = "Rewritten"
+    db.session.commit()
+    assert found(client, "eboulement") == set()
+    assert found(client, "rewritten") == {landslide.reference}
+
+
+def test_the_api_searches_the_same_way(client, db, make_user, two):
+    landslide, taxes = two
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=make_user("officer"), token_hash=ApiToken.hash(token)))
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def refs(query):
+        items = client.get("/api/v1/cases", query_string={"q": query}, headers=headers).json
+        return {item["reference"] for item in items["items"]}
+
+    assert refs("eboulement kalimbi") == {landslide.reference}
+    assert refs(taxes.reference.lower()) == {taxes.reference}
+
+
+def test_viewers_search_the_published_summary_only(client, db, make_user, make_case):
+    make_case(description="Secret name Amani", is_published=True, public_summary="Taxation")
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=make_user("viewer"), token_hash=ApiToken.hash(token)))
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    get = lambda q: client.get("/api/v1/cases", query_string={"q": q}, headers=headers)  # noqa: E731
+    assert get("amani").json["items"] == []
+    assert len(get("taxat").json["items"]) == 1
+
+
+def test_words_and_references_are_read_as_plain_text():
+    assert words("Éboulement, à Kalimbi!") == ["éboulement", "à", "kalimbi"]
+    assert len(words("a " * 50)) == 8
+    assert as_reference("cw-7k3q-92mx") == "CW-7K3Q-92MX"
+    assert as_reference("eboulement") is None  # ten letters are a word
+    assert as_reference("CW-7K3Q-92MX extra") is None
+
+
+@pytest.mark.postgres
+def test_postgresql_search_uses_its_index(db, make_case):
+    for n in range(3):
+        make_case(description=f"{LANDSLIDE} {n}")
+    condition = Case.description.is_not(None)
+    from casework.cases.search import matching
+
+    query = select(Case.id).where(
+        condition, matching("kalimbi", summary_only=False, dialect="postgresql")
+    )
+    compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
+    with db.engine.connect() as conn:
+        conn.execute(text("SET enable_seqscan = off"))
+        plan = "\n".join(r[0] for r in conn.execute(text(f"EXPLAIN {compiled}")))
+    assert "ix_cases_search_report" in plan, plan

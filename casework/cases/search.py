@@ -12,7 +12,10 @@ A search that is a case's reference finds that case by its unique index instead.
   of the text), kept in step by triggers, with the ``unicode61`` tokenizer removing accents.
 
 The DDL lives here, once: `install` runs it for ``create_all`` (the tests) and the
-migration runs the same statements.
+migration runs the same statements. A later migration that makes SQLite rebuild ``cases``
+(batch mode: dropping or altering a column) drops the triggers with the old table: run
+``SQLITE_TEARDOWN`` before it and ``SQLITE_SETUP`` plus an FTS5 ``'rebuild'`` after it
+(tests/test_migrations.py checks that search still finds cases after upgrading).
 """
 
 from __future__ import annotations

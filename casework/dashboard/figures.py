@@ -1,10 +1,13 @@
 """The programme's own figures, for the dashboard: counted in the database (grouped
 queries over indexed columns), scoped to the cases the reader may see.
 
-Milestone times come from the case record: the first ``transition`` event of each kind
-(triage, start of verification) and the first voted committee decision after escalation.
-Deadline compliance is measured against `workflows.lifecycle.DEADLINES`; a case whose
-deadline has passed without the step counts as late, one still within it is not counted.
+Milestone times come from the case's own columns, kept by `operations.fire` (first triage,
+start of verification, verification; latest escalation), and from the first voted committee
+decision since that escalation. Deadline compliance is measured against
+`workflows.lifecycle.DEADLINES`; a case whose deadline has passed without the step counts as
+late, one still within it is not counted. Nothing loads the cases into Python: compliance
+and medians are aggregates (PostgreSQL's ``percentile_cont``; on SQLite the middle rows by
+rank), months and recurrences are grouped in SQL.
 """
 
 from __future__ import annotations
@@ -14,22 +17,28 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Interval, String, and_, case, func, literal, or_, select, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.sqltypes import NullType
 
 from casework import clock
 from casework.auth.models import User
 from casework.cases.models import Case, CaseEvent
 from casework.cases.permissions import visible_filter
 from casework.committees.models import Decision
-from casework.extensions import db
+from casework.extensions import UTCDateTime, db
 from casework.sites.models import Site
 from workflows import STATES, deadline_for
+from workflows.lifecycle import DEADLINES
 
 # DOMAIN.md: three or more Level 3 reports of one category at one site within six months
 # suggest Level 2.
 RECURRENCE_COUNT = 3
 RECURRENCE_WINDOW = timedelta(days=183)
 RECURRENCE_LEVEL = 3
+# Named rather than "not closed", so the (status, ...) indexes serve the counts.
+OPEN_STATES = tuple(s for s in STATES if s != "closed")
 
 
 def _visible(user: User):
@@ -43,16 +52,6 @@ def _limit(state: str, level: int | None) -> timedelta:
     return limit
 
 
-def _median(spans: list[timedelta]) -> timedelta | None:
-    if not spans:
-        return None
-    ordered = sorted(spans)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
-
-
 # ---------------------------------------------------------------- now
 
 
@@ -60,12 +59,10 @@ def open_by_state_and_level(user: User) -> dict[str, dict[str, int]]:
     """{state: {"1": n, "2": n, "3": n, "none": n}} for every open state."""
     rows = db.session.execute(
         select(Case.status, Case.level, func.count())
-        .where(_visible(user), Case.status != "closed")
+        .where(_visible(user), Case.status.in_(OPEN_STATES))
         .group_by(Case.status, Case.level)
     )
-    table: dict[str, dict[str, int]] = {
-        s: {"1": 0, "2": 0, "3": 0, "none": 0} for s in STATES if s != "closed"
-    }
+    table: dict[str, dict[str, int]] = {s: {"1": 0, "2": 0, "3": 0, "none": 0} for s in OPEN_STATES}
     for status, level, n in rows:
         table[status][str(level) if level else "none"] += n
     return table
@@ -74,7 +71,7 @@ def open_by_state_and_level(user: User) -> dict[str, dict[str, int]]:
 def overdue_by_state(user: User) -> dict[str, int]:
     rows = db.session.execute(
         select(Case.status, func.count())
-        .where(_visible(user), Case.status != "closed", Case.due_dt < clock.now())
+        .where(_visible(user), Case.status.in_(OPEN_STATES), Case.due_dt < clock.now())
         .group_by(Case.status)
     )
     return {status: n for status, n in rows}
@@ -83,19 +80,66 @@ def overdue_by_state(user: User) -> dict[str, int]:
 # ---------------------------------------------------------------- a period
 
 
-def _first_transition(name: str):
-    """Each case's first ``name`` transition time, as a subquery (case_id, at)."""
+class span(FunctionElement):
+    """``span(a, b)``: the time from ``a`` to ``b`` (`UTCDateTime` columns), exactly, so it
+    compares with a deadline to the microsecond: an ``interval`` on PostgreSQL
+    (``timestamptz`` columns); microseconds as an integer on SQLite, which stores the UTC
+    text ``YYYY-MM-DD HH:MM:SS.ffffff`` (`_epoch_us_sqlite`). Compare it with `_duration`."""
+
+    type = NullType()
+    inherit_cache = True
+
+
+@compiles(span, "postgresql")
+def _span_postgresql(element, compiler, **kw):
+    a, b = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({b} - {a})"
+
+
+def _epoch_us_sqlite(at: str) -> str:
     return (
-        select(CaseEvent.case_id, func.min(CaseEvent.created_dt).label("at"))
-        .where(CaseEvent.kind == "transition", CaseEvent.data["transition"].as_string() == name)
-        .group_by(CaseEvent.case_id)
-        .subquery()
+        f"(CAST(strftime('%s', substr({at}, 1, 19)) AS INTEGER) * 1000000"
+        f" + CAST(substr({at} || '000000', 21, 6) AS INTEGER))"
     )
+
+
+@compiles(span)
+def _span_sqlite(element, compiler, **kw):
+    a, b = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({_epoch_us_sqlite(b)} - {_epoch_us_sqlite(a)})"
+
+
+def _duration(limit: timedelta, postgres: bool) -> Any:
+    """A duration to compare a `span` with."""
+    return literal(limit, Interval()) if postgres else literal(limit // _MICROSECOND)
+
+
+class month_of(FunctionElement):
+    """``YYYY-MM`` of a `UTCDateTime` column, in UTC."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(month_of, "postgresql")
+def _month_of_postgresql(element, compiler, **kw):
+    return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC', 'YYYY-MM')"
+
+
+@compiles(month_of)
+def _month_of_sqlite(element, compiler, **kw):
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+
+
+_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass
 class Compliance:
-    """One deadline's record over a period: on time, late, and the share on time."""
+    """One deadline's record over a period: on time, late, and the share on time.
+
+    A step done within its limit is on time, done after it late; one not done is late once
+    its limit has passed, and not counted while it still runs."""
 
     on_time: int = 0
     late: int = 0
@@ -108,15 +152,6 @@ class Compliance:
     def share(self) -> float | None:
         return self.on_time / self.measured if self.measured else None
 
-    def count(self, start: datetime, done: datetime | None, limit: timedelta, now: datetime):
-        if done is not None:
-            if done - start <= limit:
-                self.on_time += 1
-            else:
-                self.late += 1
-        elif now - start > limit:
-            self.late += 1  # still not done, and past its deadline
-
 
 @dataclass
 class PeriodFigures:
@@ -127,64 +162,134 @@ class PeriodFigures:
     downgrades_by_approver: dict[str, int] = field(default_factory=dict)
 
 
-def period_figures(user: User, start: datetime, end: datetime) -> PeriodFigures:
-    """Compliance and median times for the cases reported in [start, end)."""
-    now = clock.now()
-    triaged = _first_transition("triage")
-    verifying = _first_transition("start_verification")
-    verified = _first_transition("verify")
-    # A committee's decision: voted (at a meeting or in writing), since the latest escalation.
+def _period_cases(user: User, start: datetime, end: datetime):
+    """The cases reported in [start, end), one row each: level and the time of each
+    milestone (NULL when not reached). The committee's decision is the first voted one since
+    the latest escalation (decisions of the period's cases only)."""
+    in_period = and_(Case.reported_dt >= start, Case.reported_dt < end)
     decided = (
         select(Decision.case_id, func.min(Decision.decided_dt).label("at"))
         .join(Case, Case.id == Decision.case_id)
-        .where(Decision.agenda_item_id.is_not(None), Decision.decided_dt >= Case.escalated_dt)
+        .where(
+            in_period,
+            Decision.agenda_item_id.is_not(None),
+            Decision.decided_dt >= Case.escalated_dt,
+        )
         .group_by(Decision.case_id)
         .subquery()
     )
-    rows = db.session.execute(
+    return (
         select(
-            Case.level,
-            Case.reported_dt,
-            Case.closed_dt,
-            Case.escalated_dt,
-            triaged.c.at,
-            verifying.c.at,
-            verified.c.at,
-            decided.c.at,
+            Case.level.label("level"),
+            Case.reported_dt.label("reported"),
+            Case.triaged_dt.label("triaged"),
+            Case.verification_started_dt.label("verifying"),
+            Case.verified_dt.label("verified"),
+            Case.escalated_dt.label("escalated"),
+            decided.c.at.label("decided"),
+            Case.closed_dt.label("closed"),
         )
-        .outerjoin(triaged, triaged.c.case_id == Case.id)
-        .outerjoin(verifying, verifying.c.case_id == Case.id)
-        .outerjoin(verified, verified.c.case_id == Case.id)
         .outerjoin(decided, decided.c.case_id == Case.id)
-        .where(_visible(user), Case.reported_dt >= start, Case.reported_dt < end)
-    ).all()
-    figures = PeriodFigures(start, end)
-    c = figures.compliance = {
-        "triage_l1": Compliance(),
-        "verification_l1": Compliance(),
-        "committee_review": Compliance(),
+        .where(_visible(user), in_period)
+        .cte("period_cases")
+    )
+
+
+def _compliance_columns(r, now: datetime, postgres: bool) -> list:
+    """(on time, late) counts of each deadline, as aggregate columns over `_period_cases`."""
+    committee_limits = DEADLINES["escalated"] or {}
+    committee_limit = case(
+        {level: _duration(limit, postgres) for level, limit in committee_limits.items()},
+        value=r.level,
+        else_=_duration(_limit("escalated", None), postgres),
+    )
+    measured = (
+        # (name, which cases, start, done, limit)
+        ("triage_l1", r.level == 1, r.reported, r.triaged, _limit("received", 1)),
+        (
+            "verification_l1",
+            and_(r.level == 1, r.triaged.is_not(None)),
+            r.triaged,
+            r.verifying,
+            _limit("triaged", 1),
+        ),
+        ("committee_review", r.escalated.is_not(None), r.escalated, r.decided, committee_limit),
+    )
+    columns = []
+    for name, which, begun, done, limit in measured:
+        if isinstance(limit, timedelta):
+            limit = _duration(limit, postgres)
+        still = func.coalesce(done, literal(now, UTCDateTime()))
+        on_time = and_(which, done.is_not(None), span(begun, done) <= limit)
+        late = and_(which, span(begun, still) > limit)
+        columns += [func.count().filter(on_time).label(f"{name}_on_time")]
+        columns += [func.count().filter(late).label(f"{name}_late")]
+    return columns
+
+
+def _spans(r) -> dict[str, Any]:
+    """The spans whose medians are shown (NULL where not measured)."""
+    return {
+        "triage": span(r.reported, r.triaged),
+        "verify": span(r.verifying, r.verified),
+        "decide": span(r.escalated, r.decided),
+        "close": span(r.reported, r.closed),
     }
-    spans: dict[str, list[timedelta]] = defaultdict(list)
-    for level, reported, closed, escalated, t_triaged, t_verifying, t_verified, t_decided in rows:
-        if level == 1:
-            c["triage_l1"].count(reported, t_triaged, _limit("received", 1), now)
-            if t_triaged is not None:
-                c["verification_l1"].count(t_triaged, t_verifying, _limit("triaged", 1), now)
-        if escalated is not None:
-            limit = _limit("escalated", level)
-            decision = t_decided if t_decided and t_decided >= escalated else None
-            c["committee_review"].count(escalated, decision, limit, now)
-            if decision:
-                spans["decide"].append(decision - escalated)
-        if t_triaged:
-            spans["triage"].append(t_triaged - reported)
-        if t_verifying and t_verified:
-            spans["verify"].append(t_verified - t_verifying)
-        if closed:
-            spans["close"].append(closed - reported)
-    figures.medians = {key: _median(spans[key]) for key in ("triage", "verify", "decide", "close")}
+
+
+def period_figures(user: User, start: datetime, end: datetime) -> PeriodFigures:
+    """Compliance and median times for the cases reported in [start, end): one aggregate
+    query (and on SQLite one more for the medians)."""
+    rows = _period_cases(user, start, end)
+    spans = _spans(rows.c)
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    columns = _compliance_columns(rows.c, clock.now(), postgres)
+    if postgres:
+        columns += [
+            func.percentile_cont(0.5).within_group(measured).label(f"median_{key}")
+            for key, measured in spans.items()
+        ]
+    counts = db.session.execute(select(*columns).select_from(rows)).one()._mapping
+    figures = PeriodFigures(start, end)
+    figures.compliance = {
+        name: Compliance(counts[f"{name}_on_time"], counts[f"{name}_late"])
+        for name in ("triage_l1", "verification_l1", "committee_review")
+    }
+    if postgres:
+        figures.medians = {key: counts[f"median_{key}"] for key in spans}
+    else:
+        medians = _medians_by_rank(rows, spans)
+        figures.medians = {
+            key: None if medians.get(key) is None else medians[key] * _MICROSECOND for key in spans
+        }
     figures.downgrades_by_approver = _downgrades(user, start, end)
     return figures
+
+
+def _medians_by_rank(rows, spans: dict[str, Any]) -> dict[str, float]:
+    """Each span's median without ``percentile_cont`` (SQLite): the middle row of each key's
+    spans in order, or the mean of the two middle rows of an even count."""
+    every = union_all(
+        *(
+            select(literal(key).label("key"), measured.label("span"))
+            .select_from(rows)
+            .where(measured.is_not(None))
+            for key, measured in spans.items()
+        )
+    ).subquery()
+    ranked = select(
+        every.c.key,
+        every.c.span,
+        func.row_number().over(partition_by=every.c.key, order_by=every.c.span).label("rank"),
+        func.count().over(partition_by=every.c.key).label("n"),
+    ).subquery()
+    middle = or_(ranked.c.rank == (ranked.c.n + 1) // 2, ranked.c.rank == (ranked.c.n + 2) // 2)
+    return {
+        key: median
+        for key, median in db.session.execute(
+            select(ranked.c.key, func.avg(ranked.c.span)).where(middle).group_by(ranked.c.key)
+        )
+    }
 
 
 def _downgrades(user: User, start: datetime, end: datetime) -> dict[str, int]:
@@ -222,22 +327,35 @@ def months_back(count: int) -> list[datetime]:
     return months[::-1]
 
 
-def incidents_per_month(user: User, by: str, months: list[datetime]) -> dict[str, list[int]]:
-    """{category or province: [count per month]} for the triaged cases reported then."""
-    column: Any = Case.category if by == "category" else func.coalesce(Site.province, "")
-    query = select(Case.reported_dt, column).where(
-        _visible(user),
-        Case.category.is_not(None),
-        Case.reported_dt >= months[0],
-        Case.resolution.is_(None) | Case.resolution.not_in(("duplicate", "rejected")),
+def incidents_by_month(user: User, months: list[datetime]) -> dict[str, dict[str, list[int]]]:
+    """{"category": {category: [count per month]}, "province": {province: [...]}} for the
+    triaged cases reported in ``months`` (in UTC): one query grouped by month, category and
+    province, summed here both ways. Most incidents first ("" is no site)."""
+    province = func.coalesce(Site.province, "")
+    month = month_of(Case.reported_dt)
+    query = (
+        select(month, Case.category, province, func.count())
+        .outerjoin(Site, Site.id == Case.site_id)
+        .where(
+            _visible(user),
+            Case.category.is_not(None),
+            Case.reported_dt >= months[0],
+            Case.resolution.is_(None) | Case.resolution.not_in(("duplicate", "rejected")),
+        )
+        .group_by(month, Case.category, province)
     )
-    if by != "category":
-        query = query.outerjoin(Site, Site.id == Case.site_id)
-    index = {(m.year, m.month): i for i, m in enumerate(months)}
-    series: dict[str, list[int]] = defaultdict(lambda: [0] * len(months))
-    for reported, key in db.session.execute(query):
-        series[key or ""][index[(reported.year, reported.month)]] += 1
-    return dict(sorted(series.items(), key=lambda kv: -sum(kv[1])))
+    index = {f"{m.year:04d}-{m.month:02d}": i for i, m in enumerate(months)}
+    series: dict[str, dict[str, list[int]]] = {
+        by: defaultdict(lambda: [0] * len(months)) for by in ("category", "province")
+    }
+    for key_month, category, in_province, n in db.session.execute(query):
+        if key_month in index:
+            series["category"][category][index[key_month]] += n
+            series["province"][in_province][index[key_month]] += n
+    return {
+        by: dict(sorted(counts.items(), key=lambda kv: (-sum(kv[1]), kv[0])))
+        for by, counts in series.items()
+    }
 
 
 @dataclass
@@ -266,35 +384,41 @@ def recurring_sites(user: User, since: datetime) -> list[tuple[str, str, int]]:
 
 def recurrences(user: User) -> list[Recurrence]:
     """The DOMAIN.md rule: three or more Level 3 reports of one category at one site within
-    six months suggest Level 2. Open Level 3 cases of such a (site, category) are listed."""
+    six months suggest Level 2. The Level 3 cases of each such (site, category) are listed:
+    one grouped query, and one for the references of every group."""
     since = clock.now() - RECURRENCE_WINDOW
-    groups = db.session.execute(
-        select(Site.id, Site.code, Site.name, Case.category, func.count())
-        .join(Site, Site.id == Case.site_id)
-        .where(
-            _visible(user),
-            Case.level == RECURRENCE_LEVEL,
-            Case.category.is_not(None),
-            Case.reported_dt >= since,
-        )
-        .group_by(Site.id, Site.code, Site.name, Case.category)
+    recent_level_3 = and_(
+        _visible(user),
+        Case.level == RECURRENCE_LEVEL,
+        Case.category.is_not(None),
+        Case.reported_dt >= since,
+    )
+    groups = (
+        select(Case.site_id, Case.category, func.count().label("n"))
+        .where(recent_level_3, Case.site_id.is_not(None))
+        .group_by(Case.site_id, Case.category)
         .having(func.count() >= RECURRENCE_COUNT)
-    ).all()
-    out = []
-    for site_id, code, name, category, n in groups:
-        refs = db.session.scalars(
-            select(Case.reference)
-            .where(
-                _visible(user),
-                Case.site_id == site_id,
-                Case.category == category,
-                Case.level == RECURRENCE_LEVEL,
-                Case.reported_dt >= since,
+        .subquery()
+    )
+    found: dict[tuple[Any, Any], Recurrence] = {}
+    for site_id, code, name, category, n in db.session.execute(
+        select(Site.id, Site.code, Site.name, groups.c.category, groups.c.n).join(
+            groups, groups.c.site_id == Site.id
+        )
+    ):
+        found[(site_id, category)] = Recurrence(site_id, code, name, category or "", n, [])
+    if found:
+        for site_id, category, reference in db.session.execute(
+            select(Case.site_id, Case.category, Case.reference)
+            .join(
+                groups,
+                and_(groups.c.site_id == Case.site_id, groups.c.category == Case.category),
             )
-            .order_by(Case.reported_dt)
-        ).all()
-        out.append(Recurrence(site_id, code, name, category or "", n, list(refs)))
-    return sorted(out, key=lambda r: (-r.count, r.site_code, r.category))
+            .where(recent_level_3)
+            .order_by(Case.reported_dt, Case.id)
+        ):
+            found[(site_id, category)].references.append(reference)
+    return sorted(found.values(), key=lambda r: (-r.count, r.site_code, r.category))
 
 
 def recurrence_for(case: Case) -> int:

@@ -68,6 +68,7 @@ def index():
         abort(403)
     start, end, problems = _period()
     months = figures.months_back(MONTHS_SHOWN)
+    incidents = figures.incidents_by_month(current_user, months)
     return render_template(
         "dashboard/index.html",
         open_table=figures.open_by_state_and_level(current_user),
@@ -77,8 +78,8 @@ def index():
         period_to=(end - timedelta(days=1)).date(),
         problems=problems,
         months=months,
-        by_category=figures.incidents_per_month(current_user, "category", months),
-        by_province=figures.incidents_per_month(current_user, "province", months),
+        by_category=incidents["category"],
+        by_province=incidents["province"],
         recurring=figures.recurring_sites(current_user, months[0]),
         recurrences=figures.recurrences(current_user),
         open_states=[s for s in STATES if s != "closed"],

@@ -244,8 +244,14 @@ def status_callback_url(message: Message) -> str | None:
 def case_messages(case: Case) -> list[Message]:
     """The case's SMS thread, oldest first: every message filed on the case, in and out,
     and the status requests (not filed on a case) that its replies answer."""
-    answered = select(Message.reply_to_id).where(
-        Message.case_id == case.id, Message.reply_to_id.is_not(None)
+    # The answered ids as values, not a subquery: "case_id = x OR id IN (SELECT ...)" is a
+    # sequential scan of every message on PostgreSQL; with values each side uses its index.
+    answered = list(
+        db.session.scalars(
+            select(Message.reply_to_id).where(
+                Message.case_id == case.id, Message.reply_to_id.is_not(None)
+            )
+        )
     )
     return list(
         db.session.scalars(

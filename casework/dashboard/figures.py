@@ -17,7 +17,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Interval, String, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Interval,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.sqltypes import NullType
@@ -37,6 +48,7 @@ from workflows.lifecycle import DEADLINES
 RECURRENCE_COUNT = 3
 RECURRENCE_WINDOW = timedelta(days=183)
 RECURRENCE_LEVEL = 3
+RECURRENCES_SHOWN = 50  # groups listed on the dashboard, most reports first
 # Named rather than "not closed", so the (status, ...) indexes serve the counts.
 OPEN_STATES = tuple(s for s in STATES if s != "closed")
 
@@ -382,10 +394,11 @@ def recurring_sites(user: User, since: datetime) -> list[tuple[str, str, int]]:
     return [(code, name, n) for code, name, n in rows]
 
 
-def recurrences(user: User) -> list[Recurrence]:
+def recurrences(user: User) -> tuple[list[Recurrence], int]:
     """The DOMAIN.md rule: three or more Level 3 reports of one category at one site within
-    six months suggest Level 2. The Level 3 cases of each such (site, category) are listed:
-    one grouped query, and one for the references of every group."""
+    six months suggest Level 2. The `RECURRENCES_SHOWN` (site, category) groups with the
+    most reports, each with its Level 3 cases, and how many groups there are in all: one
+    grouped query, and one for the references of the groups shown."""
     since = clock.now() - RECURRENCE_WINDOW
     recent_level_3 = and_(
         _visible(user),
@@ -400,25 +413,31 @@ def recurrences(user: User) -> list[Recurrence]:
         .having(func.count() >= RECURRENCE_COUNT)
         .subquery()
     )
-    found: dict[tuple[Any, Any], Recurrence] = {}
-    for site_id, code, name, category, n in db.session.execute(
-        select(Site.id, Site.code, Site.name, groups.c.category, groups.c.n).join(
-            groups, groups.c.site_id == Site.id
+    listed = db.session.execute(
+        select(
+            Site.id,
+            Site.code,
+            Site.name,
+            groups.c.category,
+            groups.c.n,
+            func.count().over().label("total"),
         )
-    ):
-        found[(site_id, category)] = Recurrence(site_id, code, name, category or "", n, [])
+        .join(groups, groups.c.site_id == Site.id)
+        .order_by(groups.c.n.desc(), Site.code, groups.c.category)
+        .limit(RECURRENCES_SHOWN)
+    ).all()
+    found = {
+        (site_id, category): Recurrence(site_id, code, name, category or "", n, [])
+        for site_id, code, name, category, n, _ in listed
+    }
     if found:
         for site_id, category, reference in db.session.execute(
             select(Case.site_id, Case.category, Case.reference)
-            .join(
-                groups,
-                and_(groups.c.site_id == Case.site_id, groups.c.category == Case.category),
-            )
-            .where(recent_level_3)
+            .where(recent_level_3, tuple_(Case.site_id, Case.category).in_(list(found)))
             .order_by(Case.reported_dt, Case.id)
         ):
             found[(site_id, category)].references.append(reference)
-    return sorted(found.values(), key=lambda r: (-r.count, r.site_code, r.category))
+    return list(found.values()), listed[0].total if listed else 0
 
 
 def recurrence_for(case: Case) -> int:

@@ -69,6 +69,7 @@ def index():
     start, end, problems = _period()
     months = figures.months_back(MONTHS_SHOWN)
     incidents = figures.incidents_by_month(current_user, months)
+    recurrences, recurrence_groups = figures.recurrences(current_user)
     return render_template(
         "dashboard/index.html",
         open_table=figures.open_by_state_and_level(current_user),
@@ -81,7 +82,8 @@ def index():
         by_category=incidents["category"],
         by_province=incidents["province"],
         recurring=figures.recurring_sites(current_user, months[0]),
-        recurrences=figures.recurrences(current_user),
+        recurrences=recurrences,
+        recurrence_groups=recurrence_groups,
         open_states=[s for s in STATES if s != "closed"],
         category_labels=CATEGORY_LABELS,
         month_label=lambda m: format_date(m, "MMM yy"),

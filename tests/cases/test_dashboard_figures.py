@@ -174,3 +174,26 @@ def test_each_recurring_group_lists_its_own_cases(frozen_now, login_as, make_cas
     assert "Nyabibwe" in rows[1] and ">3<" in rows[1]
     assert re.findall(r"CW-[\w-]+(?=</a>)", rows[1]) == [c.reference for c in land[::-1]]
     assert not any(c.reference in table for c in two)
+
+
+def test_only_the_groups_with_most_reports_are_listed_and_the_rest_counted(
+    frozen_now, login_as, make_case, make_site, monkeypatch
+):
+    from casework.dashboard import figures
+
+    monkeypatch.setattr(figures, "RECURRENCES_SHOWN", 1)
+    rubaya = make_site()
+    nyabibwe = make_site(code="CD-SK-NYA", name="Nyabibwe", province="Sud-Kivu")
+    at = [frozen_now - n * DAY for n in range(4)]
+    env = [make_case(category="ENV", level=3, site=rubaya, reported_dt=t) for t in at[:3]]
+    land = [make_case(category="LAND", level=3, site=nyabibwe, reported_dt=t) for t in at]
+    client, _ = login_as("supervisor")
+    html = client.get("/dashboard").get_data(as_text=True)
+    table = _table(html, "recurrence-table")
+    assert all(c.reference in table for c in land)
+    assert not any(c.reference in table for c in env)
+    assert "The 1 sites and categories with the most reports are shown, of 2." in html
+    monkeypatch.setattr(figures, "RECURRENCES_SHOWN", 2)
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert all(c.reference in _table(html, "recurrence-table") for c in env + land)
+    assert 'id="recurrence-more"' not in html

@@ -152,6 +152,16 @@ _FILL = [
     """,
     # Untriaged cases have no level (never Level 1 by default).
     "UPDATE cases SET level = NULL WHERE status = 'received' AND id % 2 = 0",
+    # The milestones the dashboard measures, as far as each case went.
+    """
+    UPDATE cases SET
+        triaged_dt = reported_dt + interval '1 hour' * (1 + id % 48),
+        verification_started_dt = CASE WHEN status <> 'triaged' AND id % 7 <> 0
+            THEN reported_dt + interval '1 hour' * (49 + id % 72) END,
+        verified_dt = CASE WHEN status NOT IN ('triaged', 'verifying') AND id % 7 <> 0
+            THEN reported_dt + interval '1 hour' * (121 + id % 200) END
+    WHERE status <> 'received'
+    """,
     # One or two messages per case that has a reporter.
     """
     INSERT INTO messages (direction, channel, provider_sid, case_id, reporter_id, body,

@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlalchemy import (
     Interval,
-    String,
     and_,
     case,
     func,
@@ -127,20 +126,26 @@ def _duration(limit: timedelta, postgres: bool) -> Any:
 
 
 class month_of(FunctionElement):
-    """``YYYY-MM`` of a `UTCDateTime` column, in UTC."""
+    """The month of a `UTCDateTime` column, in UTC, to group by: the month's first instant
+    (a naive timestamp) on PostgreSQL, which hashes it faster than text; ``YYYY-MM`` on
+    SQLite. `_month_key` reads either."""
 
-    type = String()
+    type = NullType()
     inherit_cache = True
 
 
 @compiles(month_of, "postgresql")
 def _month_of_postgresql(element, compiler, **kw):
-    return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC', 'YYYY-MM')"
+    return f"date_trunc('month', {compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC')"
 
 
 @compiles(month_of)
 def _month_of_sqlite(element, compiler, **kw):
     return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+
+
+def _month_key(month: datetime | str) -> str:
+    return f"{month.year:04d}-{month.month:02d}" if isinstance(month, datetime) else month
 
 
 _MICROSECOND = timedelta(microseconds=1)
@@ -360,10 +365,11 @@ def incidents_by_month(user: User, months: list[datetime]) -> dict[str, dict[str
     series: dict[str, dict[str, list[int]]] = {
         by: defaultdict(lambda: [0] * len(months)) for by in ("category", "province")
     }
-    for key_month, category, in_province, n in db.session.execute(query):
-        if key_month in index:
-            series["category"][category][index[key_month]] += n
-            series["province"][in_province][index[key_month]] += n
+    for month_value, category, in_province, n in db.session.execute(query):
+        at = index.get(_month_key(month_value))
+        if at is not None:
+            series["category"][category][at] += n
+            series["province"][in_province][at] += n
     return {
         by: dict(sorted(counts.items(), key=lambda kv: (-sum(kv[1]), kv[0])))
         for by, counts in series.items()
@@ -381,14 +387,24 @@ class Recurrence:
 
 
 def recurring_sites(user: User, since: datetime) -> list[tuple[str, str, int]]:
-    """Sites with more than one incident since ``since``: (code, name, count), most first."""
-    rows = db.session.execute(
-        select(Site.code, Site.name, func.count())
-        .join(Case, Case.site_id == Site.id)
-        .where(_visible(user), Case.reported_dt >= since, Case.category.is_not(None))
-        .group_by(Site.id, Site.code, Site.name)
+    """Sites with more than one incident since ``since``: (code, name, count), most first
+    (counted by site id, then the twenty named)."""
+    by_site = (
+        select(Case.site_id, func.count().label("n"))
+        .where(
+            _visible(user),
+            Case.reported_dt >= since,
+            Case.category.is_not(None),
+            Case.site_id.is_not(None),
+        )
+        .group_by(Case.site_id)
         .having(func.count() > 1)
-        .order_by(func.count().desc(), Site.code)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Site.code, Site.name, by_site.c.n)
+        .join(by_site, by_site.c.site_id == Site.id)
+        .order_by(by_site.c.n.desc(), Site.code)
         .limit(20)
     )
     return [(code, name, n) for code, name, n in rows]

@@ -82,6 +82,29 @@ class Case(Model):
             postgresql_where=text("pending_level IS NOT NULL"),
             sqlite_where=text("pending_level IS NOT NULL"),
         ),
+        # The queue's tab counts filter by who may see what (casework/cases/permissions.py):
+        # with those columns in the index, PostgreSQL counts from the index alone.
+        Index(
+            "ix_cases_status_visibility",
+            "status",
+            postgresql_include=[
+                "category",
+                "suggested_category",
+                "assignee_id",
+                "committee_id",
+                "is_published",
+            ],
+        ),
+        # A viewer's queue and its counts: published cases only. The predicate reads as the
+        # app's filter does (`is_(True)`), or PostgreSQL cannot prove the index applies.
+        Index(
+            "ix_cases_published",
+            "status",
+            "reported_dt",
+            "id",
+            postgresql_where=text("is_published IS TRUE"),
+            sqlite_where=text("is_published IS 1"),
+        ),
         # The scheduled sweeps read what is due, not what is stored (casework/jobs.py).
         Index("ix_cases_deadline_sweep", "deadline_stage", "due_dt"),
         Index("ix_cases_age_sweep", "age_stage", "age_limit_dt"),

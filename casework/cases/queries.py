@@ -186,16 +186,23 @@ def _ordered(query: Select, sort: str, cursor: str | None) -> Select:
 
 
 def page_of_cases(
-    user, filters: CaseFilters, *, cursor: str | None, limit: int, sort: str = "newest"
+    user,
+    filters: CaseFilters,
+    *,
+    cursor: str | None,
+    limit: int,
+    sort: str = "newest",
+    related: tuple = (),
 ) -> tuple[list[Case], str | None]:
     """One page in ``sort`` order (newest reported first, or soonest deadline first), keyset
-    on the sort's key; BadCursor for a cursor we did not make for this sort."""
+    on the sort's key; BadCursor for a cursor we did not make for this sort. The site and
+    assignee come with the page, and each of ``related`` (more relationships of Case) in
+    one query for the whole page."""
     if sort not in SORTS:
         raise ValueError(f"sort must be one of: {', '.join(SORTS)}")
+    loads = (Case.site, Case.assignee, *related)
     query = _ordered(
-        case_query(user, filters).options(selectinload(Case.site), selectinload(Case.assignee)),
-        sort,
-        cursor,
+        case_query(user, filters).options(*(selectinload(r) for r in loads)), sort, cursor
     )
     rows = list(db.session.scalars(query.limit(limit + 1)))
     next_cursor = encode_cursor(rows[limit - 1], sort) if len(rows) > limit else None

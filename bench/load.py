@@ -2,8 +2,11 @@
 soon as the previous answer arrives, spread over a few processes (one Python process could
 not keep 16 connections busy against a fast endpoint).
 
-Each request is a Twilio-style inbound SMS webhook with a distinct MessageSid, signed with
-twilio's RequestValidator, from a pool of numbers, with a body from DOMAIN.md's examples.
+With a `Target`, each request is a Twilio-style inbound SMS webhook with a distinct
+MessageSid, signed with twilio's RequestValidator, from a pool of numbers, with a body from
+DOMAIN.md's examples. With a `GetTarget`, each request is a GET of the next of its paths
+(each connection starts at its own place in the list), carrying its headers (a session
+cookie, a bearer token); the statuses in ``ok`` count as answers, any other as an error.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import random
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from twilio.request_validator import RequestValidator
 
@@ -38,12 +41,45 @@ class Target:
     token: str
 
 
+@dataclass(frozen=True)
+class GetTarget:
+    host: str
+    port: int
+    paths: tuple[str, ...]
+    headers: tuple[tuple[str, str], ...] = ()
+    ok: frozenset[int] = frozenset({200})
+
+
+def _get_loop(target: GetTarget, worker: int, stop_at: float, out: list) -> None:
+    headers = {**dict(target.headers), "Connection": "close"}
+    n = worker * 7919  # each connection starts elsewhere in the list
+    while time.perf_counter() < stop_at:
+        path = target.paths[n % len(target.paths)]
+        n += 1
+        started = time.perf_counter()
+        try:
+            conn = http.client.HTTPConnection(target.host, target.port, timeout=60)
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+            conn.close()
+        except OSError:
+            status = -1
+        out.append((time.perf_counter() - started, status))
+
+
 def _numbers(count: int) -> list[str]:
     # Valid DRC mobile numbers (+243 99x xxx xxx) that phonenumbers accepts.
     return [f"+24399{n:07d}" for n in range(1, count + 1)]
 
 
-def _connection_loop(target: Target, worker: int, stop_at: float, out: list, seed: int):
+def _connection_loop(
+    target: Target | GetTarget, worker: int, stop_at: float, out: list, seed: int
+) -> None:
+    if isinstance(target, GetTarget):
+        _get_loop(target, worker, stop_at, out)
+        return
     rng = random.Random(seed)
     validator = RequestValidator(target.token)
     numbers = _numbers(2000)
@@ -83,7 +119,9 @@ def _connection_loop(target: Target, worker: int, stop_at: float, out: list, see
         out.append((time.perf_counter() - started, status))
 
 
-def _process(target: Target, threads: int, first_worker: int, seconds: float, seed: int, queue):
+def _process(
+    target: Target | GetTarget, threads: int, first_worker: int, seconds: float, seed: int, queue
+):
     stop_at = time.perf_counter() + seconds
     results: list = []
     workers = [
@@ -107,13 +145,16 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    statuses: dict[int, int] = field(default_factory=dict)  # how many of each status (-1: none)
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def run(target: Target, *, connections: int, seconds: float, processes: int, seed: int) -> Result:
+def run(
+    target: Target | GetTarget, *, connections: int, seconds: float, processes: int, seed: int
+) -> Result:
     """Keep ``connections`` requests in flight for ``seconds``; what came back."""
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
@@ -131,10 +172,14 @@ def run(target: Target, *, connections: int, seconds: float, processes: int, see
         results.extend(queue.get(timeout=seconds + 120))
     for p in procs:
         p.join(timeout=30)
-    latencies = sorted(lat for lat, status in results if status == 200)
-    errors = sum(1 for _, status in results if status != 200)
+    ok = target.ok if isinstance(target, GetTarget) else frozenset({200})
+    latencies = sorted(lat for lat, status in results if status in ok)
+    errors = sum(1 for _, status in results if status not in ok)
+    statuses: dict[int, int] = {}
+    for _, status in results:
+        statuses[status] = statuses.get(status, 0) + 1
     if not latencies:
-        return Result(0, seconds, float("nan"), float("nan"), errors)
+        return Result(0, seconds, float("nan"), float("nan"), errors, statuses)
     # Requests start until the deadline: the rate is over the nominal duration.
     return Result(
         requests=len(latencies),
@@ -142,4 +187,5 @@ def run(target: Target, *, connections: int, seconds: float, processes: int, see
         p50_ms=1000 * latencies[len(latencies) // 2],
         p99_ms=1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
         errors=errors,
+        statuses=statuses,
     )

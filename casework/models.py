@@ -6,6 +6,8 @@ from casework.cases import search  # noqa: F401 (the text search's indexes and D
 from casework.cases.models import Case, CaseEvent, Corroboration, MitigationAction
 from casework.committees.models import Committee, CommitteeMembership, Decision
 from casework.contacts.models import Contact
+from casework.dashboard import counts  # noqa: F401 (the triggers keeping the counts)
+from casework.dashboard.models import CaseMonthCount, CaseSiteMonthCount
 from casework.evidence.models import EvidenceFile
 from casework.messages.models import Message
 from casework.notices.models import Notice
@@ -19,6 +21,8 @@ __all__ = [
     "ApiToken",
     "Case",
     "CaseEvent",
+    "CaseMonthCount",
+    "CaseSiteMonthCount",
     "Committee",
     "CommitteeMembership",
     "Contact",

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import DDL, Index, column, event, func, select, table, text
+from flask import g
+from sqlalchemy import DDL, Index, column, event, func, literal_column, select, table, text
 from sqlalchemy.sql import ColumnElement
 
 from casework.cases.models import Case
+from casework.extensions import db
 
 # A search is at most this many words; a word at most this long (longer input is cut).
 MAX_WORDS = 8
@@ -46,28 +48,30 @@ PG_FUNCTION = (
     "AS $$ SELECT public.unaccent('public.unaccent'::regdictionary, $1) $$"
 )
 PG_SETUP = ("CREATE EXTENSION IF NOT EXISTS unaccent", PG_FUNCTION)
+# The report's words, computed once when a case is written (a stored generated column, so
+# no search recomputes them row by row) and indexed. The column is the database's, not the
+# model's: the ORM never reads or writes it.
+PG_REPORT_COLUMN = "search_document"
+PG_REPORT_INDEX = "ix_cases_search_report"
+PG_AFTER_CREATE = (
+    f"ALTER TABLE cases ADD COLUMN {PG_REPORT_COLUMN} tsvector GENERATED ALWAYS AS "
+    "(to_tsvector('simple'::regconfig, casework_unaccent(title || ' ' || description))) STORED",
+    f"CREATE INDEX {PG_REPORT_INDEX} ON cases USING gin ({PG_REPORT_COLUMN})",
+)
 # text(), not literal_column(): an Index attaches itself to the table its expression names.
 _SIMPLE = text("'simple'::regconfig")
-
-
-def _pg_document(*columns) -> ColumnElement:
-    joined = columns[0]
-    for more in columns[1:]:
-        joined = joined.op("||")(" ").op("||")(more)
-    return func.to_tsvector(_SIMPLE, func.casework_unaccent(joined))
-
-
-_cases = Case.__table__.c
-REPORT_DOCUMENT = _pg_document(_cases.title, _cases.description)
-SUMMARY_DOCUMENT = _pg_document(_cases.public_summary)
+REPORT_DOCUMENT = literal_column(f"cases.{PG_REPORT_COLUMN}")
+# Viewers search the public summary: few cases are published, an expression index will do.
+SUMMARY_DOCUMENT = func.to_tsvector(
+    _SIMPLE, func.casework_unaccent(Case.__table__.c.public_summary)
+)
 PG_INDEXES = (
-    Index("ix_cases_search_report", REPORT_DOCUMENT, postgresql_using="gin").ddl_if(
-        dialect="postgresql"
-    ),
     Index("ix_cases_search_summary", SUMMARY_DOCUMENT, postgresql_using="gin").ddl_if(
         dialect="postgresql"
     ),
 )
+# A search finding at most this many cases is read from the index first, then paged by id.
+FEW = 1000
 
 # ---------------------------------------------------------------- SQLite
 
@@ -101,10 +105,12 @@ def is_search_table(name: str | None) -> bool:
 
 
 def include_name(name, type_, parent_names) -> bool:
-    """Alembic's filter when comparing a database with the models: FTS5's tables are this
-    module's. (SQLite cannot reflect expression indexes: Alembic skips the PostgreSQL-only
-    ones there by itself, with a warning.)"""
-    return not (type_ == "table" and is_search_table(name))
+    """Alembic's filter when comparing a database with the models: FTS5's tables and
+    PostgreSQL's document column and its index are this module's. (SQLite cannot reflect
+    expression indexes: Alembic skips the PostgreSQL-only one there, with a warning.)"""
+    if type_ == "table":
+        return not is_search_table(name)
+    return name not in (PG_REPORT_COLUMN, PG_REPORT_INDEX)
 
 
 def install() -> None:
@@ -113,6 +119,8 @@ def install() -> None:
     cases = Case.__table__
     for statement in PG_SETUP:
         event.listen(cases, "before_create", DDL(statement).execute_if(dialect="postgresql"))
+    for statement in PG_AFTER_CREATE:
+        event.listen(cases, "after_create", DDL(statement).execute_if(dialect="postgresql"))
     for statement in SQLITE_SETUP:
         event.listen(cases, "after_create", DDL(statement).execute_if(dialect="sqlite"))
     for statement in SQLITE_TEARDOWN:
@@ -147,7 +155,9 @@ def matching(query: str, *, summary_only: bool, dialect: str) -> ColumnElement[b
         # Words are letters, digits and underscores only: nothing tsquery reads as syntax.
         tsquery = " & ".join(f"{term}:*" for term in terms)
         document = SUMMARY_DOCUMENT if summary_only else REPORT_DOCUMENT
-        return document.op("@@")(func.to_tsquery(_SIMPLE, func.casework_unaccent(tsquery)))
+        condition = document.op("@@")(func.to_tsquery(_SIMPLE, func.casework_unaccent(tsquery)))
+        few = _few_matches(condition, (tsquery, summary_only))
+        return condition if few is None else Case.id.in_(few)
     columns = "public_summary" if summary_only else "{title description}"
     phrases = " AND ".join(f'"{term}"*' for term in terms)
     fts = table("cases_fts", column("rowid"))
@@ -156,3 +166,25 @@ def matching(query: str, *, summary_only: bool, dialect: str) -> ColumnElement[b
             text("cases_fts MATCH :fts_query").bindparams(fts_query=f"{columns} : ({phrases})")
         )
     )
+
+
+def _few_matches(condition: ColumnElement[bool], key: tuple) -> list[int] | None:
+    """The ids of the cases matching ``condition`` if there are at most FEW, else None.
+
+    PostgreSQL cannot estimate how many cases a word's prefix matches: it guesses the same
+    for a rare word as for a common one, and for a rare one it walks the queue's date index
+    checking every row (seconds at a million cases). So the index answers first, at most
+    FEW+1 ids: a rare word's cases are then read by id; a common word's are found within
+    the first rows of the date index, as the planner expects. Once per request (the queue
+    asks again for each view's count).
+
+    The probe reads the index, never the table from its start: on a small table the planner
+    would rather scan, and a word in no early row would then read the whole table."""
+    probes = g.setdefault("search_probes", {})
+    if key not in probes:
+        # (Should the probe fail, the transaction is rolled back, and the setting with it.)
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+        ids = db.session.scalars(select(Case.id).where(condition).limit(FEW + 1)).all()
+        db.session.execute(text("SET LOCAL enable_seqscan = on"))
+        probes[key] = list(ids) if len(ids) <= FEW else None
+    return probes[key]

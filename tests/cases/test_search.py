@@ -7,10 +7,11 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from casework.auth.models import ApiToken
 from casework.cases import operations as ops
+from casework.cases import search
 from casework.cases.models import Case
 from casework.cases.search import as_reference, words
 from tests.cases.test_queue_views import listed
@@ -118,18 +119,33 @@ def test_words_and_references_are_read_as_plain_text():
     assert as_reference("CW-7K3Q-92MX extra") is None
 
 
+@pytest.mark.parametrize("few", [1000, 1])
+def test_rare_and_common_words_find_the_same_cases(login_as, make_case, monkeypatch, few):
+    """Few matches are read by id, many through the condition itself (search._few_matches):
+    either way, the same cases."""
+    monkeypatch.setattr(search, "FEW", few)
+    made = [make_case(description=f"{LANDSLIDE} {n}") for n in range(3)]
+    make_case(description=TAXES)
+    client, _ = login_as("officer")
+    assert found(client, "kalimbi") == {c.reference for c in made}
+    assert found(client, "kalimbi tracab") == set()
+
+
 @pytest.mark.postgres
-def test_postgresql_search_uses_its_index(db, make_case):
+def test_postgresql_search_reads_its_index(db, make_case):
     for n in range(3):
         make_case(description=f"{LANDSLIDE} {n}")
-    condition = Case.description.is_not(None)
-    from casework.cases.search import matching
-
-    query = select(Case.id).where(
-        condition, matching("kalimbi", summary_only=False, dialect="postgresql")
+    probe = select(Case.id).where(
+        search.REPORT_DOCUMENT.op("@@")(
+            func.to_tsquery(search._SIMPLE, func.casework_unaccent("kalimbi:*"))
+        )
     )
-    compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
+    compiled = probe.compile(db.engine, compile_kwargs={"literal_binds": True})
     with db.engine.connect() as conn:
         conn.execute(text("SET enable_seqscan = off"))
         plan = "\n".join(r[0] for r in conn.execute(text(f"EXPLAIN {compiled}")))
-    assert "ix_cases_search_report" in plan, plan
+    assert search.PG_REPORT_INDEX in plan, plan
+    # The document column is the database's: written with the case, never by the ORM.
+    with db.engine.connect() as conn:
+        stored = conn.execute(text("SELECT search_document::text FROM cases LIMIT 1")).scalar()
+    assert "'eboulement'" in stored and "'kalimbi'" in stored

@@ -1,8 +1,8 @@
 """Search indexes and case milestones
 
-Text search through an index (PostgreSQL: unaccent and GIN indexes over tsvectors; SQLite:
-an FTS5 table kept by triggers), and the first triage, start of verification and
-verification of each case kept on the case, backfilled from its record.
+Text search through an index (PostgreSQL: unaccent, a stored tsvector column of the report
+and GIN indexes; SQLite: an FTS5 table kept by triggers), and the first triage, start of
+verification and verification of each case kept on the case, backfilled from its record.
 
 Revision ID: e773d54fab55
 Revises: 532d0413b3e9
@@ -49,14 +49,8 @@ def upgrade():
     if postgresql:
         for statement in search.PG_SETUP:
             op.execute(statement)
-        op.create_index(
-            'ix_cases_search_report',
-            'cases',
-            [sa.text(
-                "to_tsvector('simple'::regconfig, casework_unaccent(((title)::text || ' ') || description))"
-            )],
-            postgresql_using='gin',
-        )
+        for statement in search.PG_AFTER_CREATE:  # the stored document column and its index
+            op.execute(statement)
         op.create_index(
             'ix_cases_search_summary',
             'cases',
@@ -72,7 +66,8 @@ def upgrade():
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index('ix_cases_search_summary', table_name='cases')
-        op.drop_index('ix_cases_search_report', table_name='cases')
+        op.drop_index(search.PG_REPORT_INDEX, table_name='cases')
+        op.drop_column('cases', search.PG_REPORT_COLUMN)
         op.execute("DROP FUNCTION IF EXISTS casework_unaccent(text)")
     else:
         for statement in search.SQLITE_TEARDOWN:

@@ -368,7 +368,7 @@ PAGES = _pages()
 
 # Scans found and understood, waiting for an index: (pattern of the statement, the index it
 # needs). A page whose only scans match these is xfail; any other scan fails it. Empty since
-# the queue count indexes (migration 1a0c55e8b1d1).
+# the queue and dashboard indexes (migration a32a360aff4b).
 KNOWN_SCANS: list[tuple[re.Pattern[str], str]] = []
 
 

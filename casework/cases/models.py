@@ -155,7 +155,7 @@ class Case(Model):
     description: Mapped[str] = mapped_column(db.Text, default="")  # the report, verbatim
     language: Mapped[str | None] = mapped_column(String(8))
     channel: Mapped[str] = mapped_column(String(10), default="web")
-    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
     location_text: Mapped[str] = mapped_column(String(300), default="")
     occurred_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reported_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

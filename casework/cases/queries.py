@@ -9,6 +9,7 @@ arrive, and a cursor made for one sort is refused by the other.
 from __future__ import annotations
 
 import base64
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -151,8 +152,8 @@ def case_query(user, filters: CaseFilters) -> Select:
             return query.where(false())  # nobody has that id
         query = query.where(Case.assignee_id == int(filters.assignee))
     if filters.q:
-        reference = search.as_reference(filters.q)
-        if reference and user.role != "viewer":
+        reference = search.find_reference(filters.q)
+        if reference:  # else a reference-like search (THE-DEAD-CREW) is words
             return query.where(Case.reference == reference)
         condition = search.matching(
             filters.q,
@@ -209,13 +210,20 @@ def page_of_cases(
     return rows[:limit], next_cursor
 
 
-# Counting stops here: a tab says "10000+" rather than count a million rows each time.
+# Counting stops here: a tab says "10000+" rather than count a million rows each time; with
+# a text search, "1000+" (the words are checked on every row counted).
 COUNT_CAP = 10_000
 
 
+def count_cap(filters: CaseFilters) -> int:
+    return search.FEW if filters.q else COUNT_CAP
+
+
 def view_counts(user, filters: CaseFilters, views=VIEWS) -> dict[str, int]:
-    """How many cases each view holds with the other filters applied, capped at COUNT_CAP
-    + 1 (a count above the cap means "more than COUNT_CAP"). "all" is open + closed."""
+    """How many cases each view holds with the other filters applied, capped at
+    `count_cap` + 1 (a count above the cap means "more than the cap"). "all" is open +
+    closed."""
+    cap = count_cap(filters)
     counts: dict[str, int] = {}
     for view in views:
         if view == "all":
@@ -223,12 +231,13 @@ def view_counts(user, filters: CaseFilters, views=VIEWS) -> dict[str, int]:
         capped = (
             case_query(user, _with_view(filters, view))
             .with_only_columns(Case.id)
-            .limit(COUNT_CAP + 1)
+            .limit(cap + 1)
             .subquery()
         )
-        counts[view] = db.session.scalar(select(func.count()).select_from(capped)) or 0
+        with search.through_indexes() if filters.q else nullcontext():
+            counts[view] = db.session.scalar(select(func.count()).select_from(capped)) or 0
     if "all" in views:
-        counts["all"] = min(counts.get("open", 0) + counts.get("closed", 0), COUNT_CAP + 1)
+        counts["all"] = min(counts.get("open", 0) + counts.get("closed", 0), cap + 1)
     return counts
 
 

@@ -14,11 +14,11 @@ from casework.cases.forms import FilterForm, NewReportForm, choices
 from casework.cases.models import Case
 from casework.cases.permissions import visible_filter
 from casework.cases.queries import (
-    COUNT_CAP,
     SORTS,
     VIEWS,
     WAITING_ROLES,
     CaseFilters,
+    count_cap,
     page_of_cases,
     sites_matching,
     view_counts,
@@ -157,7 +157,7 @@ def _render_queue(report_form: NewReportForm | None = None, status: int = 200):
             view=view,
             sort=sort,
             counts=view_counts(current_user, filters, queue_views()),
-            count_cap=COUNT_CAP,
+            count_cap=count_cap(filters),
             # The filters and the view, as links keep them (the sort is added per link).
             queue_args={**active, "view": view},
             sites=_sites_for_picker(),
@@ -171,13 +171,11 @@ def _render_queue(report_form: NewReportForm | None = None, status: int = 200):
 @bp.get("")
 def queue():
     # A reference typed into search goes straight to its case (when the user may open it).
-    reference = search.as_reference(request.args.get("q", ""))
-    if reference and current_user.role != "viewer":
-        found = db.session.scalar(
-            select(Case.reference).where(Case.reference == reference, visible_filter(current_user))
-        )
-        if found:
-            return redirect(url_for("cases.detail", reference=found))
+    reference = search.find_reference(request.args.get("q", ""))
+    if reference and db.session.scalar(
+        select(Case.id).where(Case.reference == reference, visible_filter(current_user))
+    ):
+        return redirect(url_for("cases.detail", reference=reference))
     return _render_queue()
 
 

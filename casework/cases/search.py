@@ -4,10 +4,13 @@ A search is words: each word matches a word of the case that starts with it, in 
 accents ignored ("eboul" finds "Éboulement"), and a case matches when it has every word.
 A search that is a case's reference finds that case by its unique index instead.
 
-- PostgreSQL: a GIN index over ``to_tsvector('simple', casework_unaccent(title || ' ' ||
-  description))`` (and one over the public summary, which is what viewers search), queried
-  with a prefix ``tsquery``. ``casework_unaccent`` is the ``unaccent`` extension's function
-  wrapped as IMMUTABLE, which an index expression needs.
+- PostgreSQL: the report's words are a stored generated ``tsvector`` column,
+  ``search_document`` (title and report, accents removed by ``casework_unaccent``, ASCII
+  punctuation read as a space, so "Kalimbi.watu" is two words as in SQLite), with a GIN
+  index; viewers search the public summary, through an expression index of the same form.
+  ``casework_unaccent`` is the ``unaccent`` extension's function wrapped as IMMUTABLE,
+  which an index expression needs. Each word of a search becomes a quoted prefix
+  ``tsquery``: no character typed can be read as ``tsquery`` syntax.
 - SQLite: an FTS5 table, ``cases_fts``, whose content is the ``cases`` table itself (no copy
   of the text), kept in step by triggers, with the ``unicode61`` tokenizer removing accents.
 
@@ -21,8 +24,10 @@ migration runs the same statements. A later migration that makes SQLite rebuild 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from flask import g
+from flask import current_app, g
 from sqlalchemy import DDL, Index, column, event, func, literal_column, select, table, text
 from sqlalchemy.sql import ColumnElement
 
@@ -35,18 +40,25 @@ MAX_WORD = 40
 WORD = re.compile(r"\w+", re.UNICODE)
 # A reference as `new_reference` makes them: CW-7K3Q-92MX (any case; the dashes are what
 # tells it from a ten-letter word).
-_CROCKFORD = "[0-9A-HJKMNP-TV-Z]"
-REFERENCE = re.compile(
-    rf"^\s*([A-Z]{{1,8}})-({_CROCKFORD}{{4}})-({_CROCKFORD}{{4}})\s*$", re.IGNORECASE
-)
+_CHAR = "[0-9A-Z]"  # Crockford's base32, and the letters read out for its digits
+REFERENCE = re.compile(rf"^([A-Z]{{1,8}})-({_CHAR}{{4}})-({_CHAR}{{4}})$")
+SHORT_REFERENCE = re.compile(rf"^{_CHAR}{{4}}-{_CHAR}{{4}}$")
 
 # ---------------------------------------------------------------- PostgreSQL
 
-PG_FUNCTION = (
-    "CREATE OR REPLACE FUNCTION casework_unaccent(text) RETURNS text "
-    "LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT "
-    "AS $$ SELECT public.unaccent('public.unaccent'::regdictionary, $1) $$"
-)
+# The extension may live in any schema (some hosts keep extensions in their own): the
+# function names the one it is in.
+PG_FUNCTION = """DO $do$
+DECLARE home text := (SELECT extnamespace::regnamespace::text FROM pg_extension
+                      WHERE extname = 'unaccent');
+BEGIN
+  EXECUTE format(
+    'CREATE OR REPLACE FUNCTION casework_unaccent(text) RETURNS text '
+    'LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT '
+    'AS $f$ SELECT %s.unaccent(%L::regdictionary, $1) $f$',
+    home, home || '.unaccent');
+END
+$do$"""
 PG_SETUP = ("CREATE EXTENSION IF NOT EXISTS unaccent", PG_FUNCTION)
 # The report's words, computed once when a case is written (a stored generated column, so
 # no search recomputes them row by row) and indexed. The column is the database's, not the
@@ -55,16 +67,25 @@ PG_REPORT_COLUMN = "search_document"
 PG_REPORT_INDEX = "ix_cases_search_report"
 PG_AFTER_CREATE = (
     f"ALTER TABLE cases ADD COLUMN {PG_REPORT_COLUMN} tsvector GENERATED ALWAYS AS "
-    "(to_tsvector('simple'::regconfig, casework_unaccent(title || ' ' || description))) STORED",
+    "(to_tsvector('simple'::regconfig, regexp_replace("
+    "casework_unaccent(title || ' ' || description), '[[:punct:]]+', ' ', 'g'))) STORED",
     f"CREATE INDEX {PG_REPORT_INDEX} ON cases USING gin ({PG_REPORT_COLUMN})",
 )
-# text(), not literal_column(): an Index attaches itself to the table its expression names.
+# text(), not literal_column() or bound values: an Index attaches itself to the table its
+# expression names, and a query matches an expression index only with the same constants.
 _SIMPLE = text("'simple'::regconfig")
-REPORT_DOCUMENT = literal_column(f"cases.{PG_REPORT_COLUMN}")
+
+
+def _plain(expression) -> ColumnElement:
+    """Accents removed, ASCII punctuation a space (as in the generated column)."""
+    return func.regexp_replace(
+        func.casework_unaccent(expression), text("'[[:punct:]]+'"), text("' '"), text("'g'")
+    )
+
+
+REPORT_DOCUMENT: ColumnElement = literal_column(f"cases.{PG_REPORT_COLUMN}")
 # Viewers search the public summary: few cases are published, an expression index will do.
-SUMMARY_DOCUMENT = func.to_tsvector(
-    _SIMPLE, func.casework_unaccent(Case.__table__.c.public_summary)
-)
+SUMMARY_DOCUMENT = func.to_tsvector(_SIMPLE, _plain(Case.__table__.c.public_summary))
 PG_INDEXES = (
     Index("ix_cases_search_summary", SUMMARY_DOCUMENT, postgresql_using="gin").ddl_if(
         dialect="postgresql"
@@ -117,14 +138,18 @@ def install() -> None:
     """Run the search DDL with ``create_all`` and ``drop_all`` (the migration runs the
     same statements itself)."""
     cases = Case.__table__
+
+    def ddl(statement: str) -> DDL:
+        return DDL(statement.replace("%", "%%"))  # DDL reads % as a parameter's mark
+
     for statement in PG_SETUP:
-        event.listen(cases, "before_create", DDL(statement).execute_if(dialect="postgresql"))
+        event.listen(cases, "before_create", ddl(statement).execute_if(dialect="postgresql"))
     for statement in PG_AFTER_CREATE:
-        event.listen(cases, "after_create", DDL(statement).execute_if(dialect="postgresql"))
+        event.listen(cases, "after_create", ddl(statement).execute_if(dialect="postgresql"))
     for statement in SQLITE_SETUP:
-        event.listen(cases, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+        event.listen(cases, "after_create", ddl(statement).execute_if(dialect="sqlite"))
     for statement in SQLITE_TEARDOWN:
-        event.listen(cases, "before_drop", DDL(statement).execute_if(dialect="sqlite"))
+        event.listen(cases, "before_drop", ddl(statement).execute_if(dialect="sqlite"))
 
 
 install()
@@ -133,16 +158,27 @@ install()
 
 
 def words(query: str) -> list[str]:
-    """The words of a search, lower-cased, at most MAX_WORDS of MAX_WORD characters."""
-    return [w[:MAX_WORD].lower() for w in WORD.findall(query or "")][:MAX_WORDS]
+    """The words of a search (each with a letter or digit), lower-cased, at most MAX_WORDS
+    of MAX_WORD characters."""
+    found = (w[:MAX_WORD].lower() for w in WORD.findall(query or ""))
+    return [w for w in found if any(c.isalnum() for c in w)][:MAX_WORDS]
+
+
+# Read out over a phone, O is 0 and I or L is 1: Crockford's base32 has none of them.
+_READ_OUT = str.maketrans("OIL", "011")
 
 
 def as_reference(query: str) -> str | None:
-    """``CW-7K3Q-92MX`` when the search is a reference (in any case)."""
-    match = REFERENCE.match(query or "")
+    """``CW-7K3Q-92MX`` when the search reads as a reference: in any case, with O for 0 or
+    I/L for 1, or without the instance's prefix (``7K3Q-92MX``)."""
+    text_ = (query or "").strip().upper()
+    if SHORT_REFERENCE.match(text_):
+        text_ = f"{current_app.config['CASEWORK_REFERENCE_PREFIX']}-{text_}"
+    match = REFERENCE.match(text_)
     if not match:
         return None
-    return "-".join(part.upper() for part in match.groups())
+    head, *rest = match.groups()
+    return "-".join([head, *(part.translate(_READ_OUT) for part in rest)])
 
 
 def matching(query: str, *, summary_only: bool, dialect: str) -> ColumnElement[bool] | None:
@@ -152,11 +188,13 @@ def matching(query: str, *, summary_only: bool, dialect: str) -> ColumnElement[b
     if not terms:
         return None
     if dialect == "postgresql":
-        # Words are letters, digits and underscores only: nothing tsquery reads as syntax.
-        tsquery = " & ".join(f"{term}:*" for term in terms)
+        tsquery: ColumnElement | None = None
+        for term in terms:  # each word quoted, as a prefix: never read as tsquery syntax
+            word = func.to_tsquery(_SIMPLE, func.quote_literal(_plain(term)).op("||")(":*"))
+            tsquery = word if tsquery is None else tsquery.op("&&")(word)
         document = SUMMARY_DOCUMENT if summary_only else REPORT_DOCUMENT
-        condition = document.op("@@")(func.to_tsquery(_SIMPLE, func.casework_unaccent(tsquery)))
-        few = _few_matches(condition, (tsquery, summary_only))
+        condition = document.op("@@")(tsquery)
+        few = _few_matches(condition, (tuple(terms), summary_only))
         return condition if few is None else Case.id.in_(few)
     columns = "public_summary" if summary_only else "{title description}"
     phrases = " AND ".join(f'"{term}"*' for term in terms)
@@ -182,9 +220,31 @@ def _few_matches(condition: ColumnElement[bool], key: tuple) -> list[int] | None
     would rather scan, and a word in no early row would then read the whole table."""
     probes = g.setdefault("search_probes", {})
     if key not in probes:
-        # (Should the probe fail, the transaction is rolled back, and the setting with it.)
-        db.session.execute(text("SET LOCAL enable_seqscan = off"))
-        ids = db.session.scalars(select(Case.id).where(condition).limit(FEW + 1)).all()
-        db.session.execute(text("SET LOCAL enable_seqscan = on"))
+        with through_indexes():
+            ids = db.session.scalars(select(Case.id).where(condition).limit(FEW + 1)).all()
         probes[key] = list(ids) if len(ids) <= FEW else None
     return probes[key]
+
+
+@contextmanager
+def through_indexes() -> Iterator[None]:
+    """PostgreSQL plans the statements run inside without a sequential scan where an index
+    serves: searches stopping at a limit (the probe, a search's capped counts), which the
+    planner would rather answer by reading the table from its start, and which then read
+    all of it when the words are only in old cases. (Should a statement fail, the
+    transaction is rolled back, and the setting with it.)"""
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    yield
+    if postgresql:
+        db.session.execute(text("SET LOCAL enable_seqscan TO DEFAULT"))
+
+
+def find_reference(query: str) -> str | None:
+    """The reference of the case the search names, if one has it (whoever may see it: the
+    caller's own filter decides what is shown)."""
+    reference = as_reference(query)
+    if reference is None:
+        return None
+    return db.session.scalar(select(Case.reference).where(Case.reference == reference))

@@ -2,7 +2,8 @@
 
 The queue's tab counts and the dashboard read indexes alone on PostgreSQL: the status and
 reported_dt indexes include the columns they filter and count; published cases for a
-viewer's queue; site, category, level and date for the recurrence rule.
+viewer's queue; site, category, level and date for the recurrence rule (and a site's cases,
+in place of the plain site index).
 
 Revision ID: a32a360aff4b
 Revises: e773d54fab55
@@ -43,6 +44,8 @@ def upgrade():
                 'ix_cases_reported_dt', ['reported_dt'], postgresql_include=REPORTED_INCLUDE
             )
         batch_op.create_index('ix_cases_published', ['status', 'reported_dt', 'id'], unique=False, postgresql_where=sa.text('is_published IS TRUE'), sqlite_where=sa.text('is_published IS 1'))
+        # Leads with site_id: the plain site index goes.
+        batch_op.drop_index('ix_cases_site_id')
         batch_op.create_index('ix_cases_site_category_level_reported', ['site_id', 'category', 'level', 'reported_dt'], unique=False)
         batch_op.create_index('ix_cases_level3_reported', ['reported_dt'], unique=False, postgresql_include=['site_id', 'category', 'suggested_category', 'committee_id'], postgresql_where=sa.text('level = 3'), sqlite_where=sa.text('level = 3'))
 
@@ -51,6 +54,7 @@ def downgrade():
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_level3_reported')
         batch_op.drop_index('ix_cases_site_category_level_reported')
+        batch_op.create_index('ix_cases_site_id', ['site_id'])
         batch_op.drop_index('ix_cases_published')
         if op.get_bind().dialect.name == "postgresql":
             batch_op.drop_index('ix_cases_reported_dt')

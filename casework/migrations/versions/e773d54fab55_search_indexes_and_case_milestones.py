@@ -39,12 +39,16 @@ def upgrade():
     postgresql = bind.dialect.name == "postgresql"
     # Each milestone from the case's record: its first transition of that name.
     name_of = "e.data ->> 'transition'" if postgresql else "json_extract(e.data, '$.transition')"
-    for column, transition in MILESTONES.items():
-        op.execute(
-            f"UPDATE cases SET {column} = (SELECT min(e.created_dt) FROM case_events e "
-            f"WHERE e.case_id = cases.id AND e.kind = 'transition' "
-            f"AND {name_of} = '{transition}')"
-        )
+    # One pass over the cases that have a transition at all (most open ones, every closed one).
+    firsts = ", ".join(
+        f"{column} = (SELECT min(e.created_dt) FROM case_events e WHERE e.case_id = cases.id "
+        f"AND e.kind = 'transition' AND {name_of} = '{transition}')"
+        for column, transition in MILESTONES.items()
+    )
+    op.execute(
+        f"UPDATE cases SET {firsts} WHERE EXISTS (SELECT 1 FROM case_events e "
+        "WHERE e.case_id = cases.id AND e.kind = 'transition')"
+    )
 
     if postgresql:
         for statement in search.PG_SETUP:
@@ -54,7 +58,10 @@ def upgrade():
         op.create_index(
             'ix_cases_search_summary',
             'cases',
-            [sa.text("to_tsvector('simple'::regconfig, casework_unaccent(public_summary))")],
+            [sa.text(
+                "to_tsvector('simple'::regconfig, "
+                "regexp_replace(casework_unaccent(public_summary), '[[:punct:]]+', ' ', 'g'))"
+            )],
             postgresql_using='gin',
         )
     else:

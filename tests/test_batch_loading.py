@@ -8,31 +8,10 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from sqlalchemy import event
 
 from casework.auth.models import ApiToken, User
 from casework.reporters.models import Reporter
-
-
-@pytest.fixture
-def statements(db):
-    """The SQL statements the app runs while the block is open: ``with statements() as seen``."""
-    import contextlib
-
-    @contextlib.contextmanager
-    def watch():
-        seen: list[str] = []
-
-        def count(conn, cursor, statement, parameters, context, executemany):
-            seen.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            yield seen
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-
-    return watch
+from tests.statements import statements
 
 
 @pytest.fixture
@@ -68,7 +47,7 @@ def _api_list(client, headers) -> int:
 
 
 def test_the_api_list_makes_as_many_statements_for_50_cases_as_for_5(
-    client, db, make_user, add_cases, statements, frozen_now
+    client, db, make_user, add_cases, frozen_now
 ):
     supervisor = make_user("supervisor")
     raw = secrets.token_urlsafe(32)
@@ -92,7 +71,7 @@ def test_the_api_list_makes_as_many_statements_for_50_cases_as_for_5(
 
 
 def test_the_queue_makes_as_many_statements_for_50_cases_as_for_5(
-    login_as, db, add_cases, statements, frozen_now
+    login_as, db, add_cases, frozen_now
 ):
     browser, _supervisor = login_as("supervisor")
     add_cases(5)

@@ -3,33 +3,16 @@ of cases, items, votes and decisions they show: no statement per row."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from casework import clock
 from casework.cases.models import MitigationAction
 from casework.committees.models import AgendaItem, Attendance, Decision, Meeting, Vote
 from casework.extensions import db
 from tests.committees.meeting_pages import before, board
-
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    """The statements sent to the database inside the block."""
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+from tests.statements import statements
 
 
 @pytest.fixture

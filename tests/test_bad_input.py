@@ -117,14 +117,19 @@ def test_api_ids_beyond_the_integer_columns_are_404_problems(login_as):
 
 
 @pytest.mark.parametrize("url", ["/cases?q={q}", "/api/v1/cases?q={q}"])
-def test_search_treats_percent_and_underscore_as_themselves(login_as, make_case, url):
+def test_search_never_reads_percent_or_underscore_as_wildcards(login_as, make_case, url):
+    """Search is words (casework/cases/search.py): punctuation separates them, and no
+    character typed is a wildcard."""
     client, _ = login_as("supervisor")
     percent = make_case(title="Taxe de 100% sur la cassitérite")
     plain = make_case(title="Taxe de 1000 francs sur la cassitérite")
     underscore = make_case(title="Puits P_3 effondré")
     other = make_case(title="Puits P23 effondré")
-    one = client.get(url.format(q="100%25")).get_data(as_text=True)
-    assert percent.reference in one and plain.reference not in one
+    alone = client.get(url.format(q="%25")).get_data(as_text=True)
+    assert all(c.reference not in alone for c in (percent, plain, underscore, other))
+    one = client.get(url.format(q="100%25 sur")).get_data(as_text=True)
+    assert percent.reference in one and plain.reference in one  # "100" starts "1000"
+    assert underscore.reference not in one
     two = client.get(url.format(q="P_3")).get_data(as_text=True)
     assert underscore.reference in two and other.reference not in two
     backslash = client.get(url.format(q="%5C")).get_data(as_text=True)  # "\" alone
